@@ -1,0 +1,167 @@
+/*
+ * The Kratix objects in their Kubernetes form. Field names follow Kratix's
+ * CRDs (platform.kratix.io/v1alpha1) so the tutorial's YAML works unchanged.
+ */
+
+export const KRATIX_GROUP = 'platform.kratix.io';
+export const KRATIX_VERSION = 'v1alpha1';
+export const KRATIX_API_VERSION = `${KRATIX_GROUP}/${KRATIX_VERSION}`;
+/** Namespace of a Promise's own Works and WorkPlacements. */
+export const KRATIX_SYSTEM_NAMESPACE = 'kratix-platform-system';
+
+export type Labels = Record<string, string>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Labels;
+  annotations?: Record<string, string>;
+}
+
+export interface KubeObject<Spec = any, Status = any> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: Spec;
+  status?: Status;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+}
+
+/** A Kratix destination selector: Kratix supports matchLabels only. */
+export interface Selector {
+  matchLabels: Labels;
+}
+
+/** Where a selector came from; the order of the union is the precedence. */
+export type SelectorSource = 'promise' | 'promise-workflow' | 'resource-workflow';
+
+export const SELECTOR_SOURCE_PRECEDENCE: readonly SelectorSource[] = [
+  'promise',
+  'promise-workflow',
+  'resource-workflow',
+];
+
+export interface TaggedSelector extends Selector {
+  source: SelectorSource;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string }[];
+}
+
+export interface PipelineObject {
+  apiVersion: string;
+  kind: 'Pipeline';
+  metadata: { name: string; namespace?: string };
+  spec: { containers: ContainerSpec[] };
+}
+
+export interface WorkflowSet {
+  configure?: PipelineObject[];
+  delete?: PipelineObject[];
+}
+
+/** The CRD-like API a Promise offers (`spec.api`). */
+export interface PromiseApi {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string };
+  spec: {
+    group: string;
+    scope?: 'Namespaced';
+    names: { kind: string; plural: string; singular?: string; listKind?: string };
+    versions: {
+      name: string;
+      served?: boolean;
+      storage?: boolean;
+      schema?: { openAPIV3Schema?: Record<string, unknown> };
+    }[];
+  };
+}
+
+export interface PromiseSpec {
+  api?: PromiseApi;
+  dependencies?: Record<string, unknown>[];
+  destinationSelectors?: Selector[];
+  workflows?: { promise?: WorkflowSet; resource?: WorkflowSet };
+}
+
+export type PromiseObject = KubeObject<PromiseSpec>;
+
+export type FilepathMode = 'nestedByMetadata' | 'aggregatedYAML' | 'none';
+
+export interface DestinationSpec {
+  path?: string;
+  stateStoreRef?: { kind: string; name: string };
+  strictMatchLabels?: boolean;
+  filepath?: { mode?: FilepathMode; filename?: string };
+  cleanup?: 'none' | 'all';
+}
+
+export type DestinationObject = KubeObject<DestinationSpec>;
+
+export interface Workload {
+  filepath: string;
+  content: string;
+}
+
+export interface WorkloadGroup {
+  id: string;
+  directory: string;
+  workloads: Workload[];
+  destinationSelectors?: TaggedSelector[];
+}
+
+export interface WorkSpec {
+  promiseName: string;
+  resourceName?: string;
+  workloadGroups: WorkloadGroup[];
+}
+
+export type WorkObject = KubeObject<WorkSpec>;
+
+export interface WorkPlacementSpec {
+  targetDestinationName: string;
+  workloads: Workload[];
+  promiseName: string;
+  resourceName?: string;
+  id: string;
+}
+
+export type WorkPlacementObject = KubeObject<WorkPlacementSpec>;
+
+/** What the scheduling core needs to know about a destination. */
+export interface DestinationCandidate {
+  name: string;
+  labels: Labels;
+  strictMatchLabels?: boolean;
+  /** `kratix.io/dry-run: "true"`: never receives normal works. */
+  dryRun?: boolean;
+  /** Being deleted: never receives anything new. */
+  deleting?: boolean;
+}
+
+export const LABEL_WORK = 'kratix.io/work';
+export const LABEL_WORKLOAD_GROUP_ID = 'kratix.io/workload-group-id';
+export const LABEL_PIPELINE_NAME = 'kratix.io/pipeline-name';
+export const LABEL_MISPLACED = 'kratix.io/misplaced';
+export const LABEL_DRY_RUN = 'kratix.io/dry-run';
+export const LABEL_PROMISE_NAME = 'kratix.io/promise-name';
+export const LABEL_RESOURCE_NAME = 'kratix.io/resource-name';

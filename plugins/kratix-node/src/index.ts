@@ -1,0 +1,6 @@
+/**
+ * Extension points of the Kratix backend plugin.
+ *
+ * @packageDocumentation
+ */
+export * from './extensions';
