@@ -1,1 +1,23 @@
-export {};
+/*
+ * The portal's backend: Backstage's usual plugins plus the embedded Kratix
+ * engine. Start it with `yarn start`; layer your own config with
+ * `yarn start --config ../../app-config.yaml --config my-config.yaml`.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+backend.add(import('@kratix-backstage/plugin-kratix-backend'));
+
+backend.start();

@@ -1,1 +1,6 @@
-export {};
+/**
+ * The Kratix backend plugin for Backstage.
+ *
+ * @packageDocumentation
+ */
+export { kratixPlugin as default } from './plugin';

@@ -1,0 +1,39 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  kratix?: {
+    /**
+     * YAML files (multi-document) whose objects are created at startup when
+     * they do not exist yet: the platform's starting state. Relative paths
+     * resolve against the backend's working directory.
+     */
+    bootstrap?: string[];
+    engine?: {
+      /** How many objects are reconciled at once. Default 4. */
+      workers?: number;
+    };
+    filesystemStateStore?: {
+      /**
+       * Root directory of every FilesystemStateStore: a store's `spec.path`
+       * is relative to it and may not leave it.
+       */
+      rootDir: string;
+    };
+    pipelines?: {
+      /**
+       * Container image reference → local command (its entrypoint). A
+       * string is the path of an executable; a container's own `command`
+       * and `args` override it, as in Kubernetes.
+       */
+      images?: {
+        [image: string]: string | { command: string[] };
+      };
+      /** Per container. Default 5 minutes. */
+      timeout?: HumanDuration | string | number;
+      /** Bytes of logs kept per container. */
+      maxLogBytes?: number;
+      /** Path of the bubblewrap binary. Default /usr/bin/bwrap. */
+      bwrapPath?: string;
+    };
+  };
+}

@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { Knex } from 'knex';
+import {
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { JsonObject } from '@backstage/types';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+export const EXAMPLES = path.join(REPO_ROOT, 'examples');
+export const ELASTIC_IMAGE =
+  'ghcr.io/syntasso/kratix-marketplace/elastic-cloud-configure-pipeline:v0.1.0';
+
+export interface LogRecord {
+  level: string;
+  message: string;
+  meta: JsonObject;
+}
+
+/** A real logger's shape that keeps what it is told, children included. */
+export function capturingLogger(records: LogRecord[], meta: JsonObject = {}): LoggerService {
+  const log = (level: string) => (message: string, extra?: Error | JsonObject) =>
+    records.push({
+      level,
+      message,
+      meta: { ...meta, ...(extra instanceof Error ? { error: extra.message } : extra ?? {}) },
+    });
+  return {
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    child: childMeta => capturingLogger(records, { ...meta, ...childMeta }),
+  };
+}
+
+export interface KratixTestBackend {
+  api: ReturnType<typeof apiClient>;
+  logs: LogRecord[];
+  stateStoreRoot: string;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix: string) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Starts a real Backstage backend with the kratix plugin on the given
+ * database, in the tutorial's starting state (worker-1, one state store).
+ */
+export async function startKratixBackend(options: {
+  knex: Knex;
+  stateStoreRoot: string;
+  config?: JsonObject;
+  extraImages?: Record<string, string>;
+}): Promise<KratixTestBackend> {
+  const logs: LogRecord[] = [];
+  const backend = await startTestBackend({
+    features: [
+      import('../index'),
+      mockServices.database.factory({ knex: options.knex }),
+      createServiceFactory({
+        service: coreServices.logger,
+        deps: {},
+        factory: () => capturingLogger(logs),
+      }),
+      mockServices.rootConfig.factory({
+        data: {
+          kratix: {
+            bootstrap: [path.join(EXAMPLES, 'platform/worker-1.yaml')],
+            filesystemStateStore: { rootDir: options.stateStoreRoot },
+            engine: { workers: 2 },
+            pipelines: {
+              timeout: 30,
+              images: {
+                [ELASTIC_IMAGE]: path.join(EXAMPLES, 'elastic-cloud/pipeline/run'),
+                ...(options.extraImages ?? {}),
+              },
+            },
+            ...(options.config ?? {}),
+          },
+        },
+      }),
+    ],
+  });
+  return {
+    api: apiClient(backend.server),
+    logs,
+    stateStoreRoot: options.stateStoreRoot,
+    stop: () => backend.stop(),
+  };
+}
+
+const PREFIX = '/api/kratix';
+
+function apiClient(server: any) {
+  const auth = mockCredentials.user.header();
+  const agent = () => request(server);
+  return {
+    get: (p: string) => agent().get(PREFIX + p).set('Authorization', auth),
+    del: (p: string) => agent().delete(PREFIX + p).set('Authorization', auth),
+    post: (p: string, body: unknown) => agent().post(PREFIX + p).set('Authorization', auth).send(body as object),
+    apply: (yamlText: string) =>
+      agent().post(`${PREFIX}/apply`).set('Authorization', auth).set('Content-Type', 'application/yaml').send(yamlText),
+    patch: (p: string, body: unknown) =>
+      agent()
+        .patch(PREFIX + p)
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/merge-patch+json')
+        .send(JSON.stringify(body)),
+    unauthenticated: () => agent(),
+  };
+}
+
+/**
+ * Polls until `check` returns a value; the engine is asynchronous, so every
+ * outcome is awaited rather than assumed. Fails with the last seen value.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+}
+
+/** Every file under a directory, relative and sorted. */
+export function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else out.push(path.relative(root, full));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/** Pipelines run under bubblewrap; tests that run one need it installed. */
+export function bwrapAvailable(): boolean {
+  return fs.existsSync('/usr/bin/bwrap');
+}

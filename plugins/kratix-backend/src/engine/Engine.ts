@@ -1,0 +1,312 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  DestinationObject,
+  KubeObject,
+  LABEL_PROMISE_NAME,
+  LABEL_RESOURCE_NAME,
+  LABEL_WORK,
+  PromiseObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import {
+  InProcessPipeline,
+  PipelineRunner,
+  StateStoreWriterFactory,
+} from '@kratix-backstage/plugin-kratix-node';
+import { ClaimedItem, ObjectChange, ObjectStore, WorkQueue } from '../store/types';
+import { EngineContext, ReconcileResult, ScheduledGroup } from './context';
+import { ReconcileKey, decodeKey, encodeKey, resourceKey } from './keys';
+import {
+  DESTINATION_KIND,
+  InMemoryKindRegistry,
+  PROMISE_KIND,
+  WORK_KIND,
+  WORK_PLACEMENT_KIND,
+  isStateStoreKind,
+} from './kinds';
+import { reconcilePromise } from './promiseController';
+import { reconcileResource } from './resourceController';
+import { reconcileWork, toCandidate } from './scheduler';
+import { reconcilePlacement } from './placementWriter';
+import { reconcileDestination } from './destinationController';
+import { SchedulingIndex } from './schedulingIndex';
+import { StateStores } from './stateStores';
+
+export interface EngineOptions {
+  store: ObjectStore;
+  queue: WorkQueue;
+  kinds: InMemoryKindRegistry;
+  logger: LoggerService;
+  runners: PipelineRunner[];
+  inProcess: Map<string, InProcessPipeline>;
+  stateStoreFactories: StateStoreWriterFactory[];
+  random?: () => number;
+  /** How many objects are reconciled at once. */
+  workers?: number;
+  /** Ceiling of the retry backoff after a failed reconcile. */
+  maxBackoffMs?: number;
+  limits?: { maxOutputBytes?: number; maxOutputFiles?: number };
+}
+
+const LEASE_MS = 10 * 60 * 1000;
+const IDLE_POLL_MS = 5_000;
+
+/**
+ * Drives the controllers from a durable queue. Store changes enqueue the
+ * objects they concern; workers claim keys and reconcile them. Controllers
+ * are level-triggered, so a restart only has to enqueue everything again.
+ */
+export class Engine {
+  private readonly index = new SchedulingIndex();
+  private readonly groupsByWork = new Map<string, string[]>();
+  private readonly abort = new AbortController();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly ctx: EngineContext;
+  private workers: Promise<void>[] = [];
+  private wake: (() => void)[] = [];
+  private unsubscribe?: () => void;
+  private inFlight = 0;
+  private stopped = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.ctx = {
+      store: options.store,
+      kinds: options.kinds,
+      logger: options.logger,
+      random: options.random ?? Math.random,
+      pipelines: {
+        runners: options.runners,
+        inProcess: options.inProcess,
+        limits: options.limits,
+      },
+      stateStores: new StateStores(options.store, options.stateStoreFactories),
+      signal: this.abort.signal,
+      enqueue: (key, delayMs) => this.enqueue(key, delayMs),
+      recordScheduling: (workKey, groups) => this.recordScheduling(workKey, groups),
+      withDestinationLock: (name, fn) => this.withLock(`destination/${name}`, fn),
+    };
+  }
+
+  async start() {
+    const { store, kinds } = this.options;
+    for (const p of await store.list(PROMISE_KIND)) {
+      kinds.setPromise(p as PromiseObject);
+    }
+    for (const d of await store.list(DESTINATION_KIND)) {
+      this.index.upsertDestination(toCandidate(d as DestinationObject));
+    }
+    this.unsubscribe = store.onChange(change => this.onChange(change));
+    await this.resync();
+    const count = this.options.workers ?? 4;
+    this.workers = Array.from({ length: count }, (_, i) => this.work(i));
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.abort.abort();
+    this.unsubscribe?.();
+    this.wake.splice(0).forEach(w => w());
+    await Promise.allSettled(this.workers);
+  }
+
+  /** Reconciling everything once is what makes a restart resume safely. */
+  private async resync() {
+    const { store, kinds } = this.options;
+    const keys: ReconcileKey[] = [];
+    for (const d of await store.list(DESTINATION_KIND)) keys.push({ type: 'destination', name: d.metadata.name });
+    for (const p of await store.list(PROMISE_KIND)) keys.push({ type: 'promise', name: p.metadata.name });
+    for (const k of kinds.list().filter(k => k.promiseName)) {
+      for (const r of await store.list(k)) keys.push(resourceKey(k, r.metadata.namespace!, r.metadata.name));
+    }
+    for (const w of await store.list(WORK_KIND)) keys.push({ type: 'work', namespace: w.metadata.namespace!, name: w.metadata.name });
+    for (const p of await store.list(WORK_PLACEMENT_KIND)) keys.push({ type: 'placement', namespace: p.metadata.namespace!, name: p.metadata.name });
+    for (const key of keys) await this.options.queue.enqueue(encodeKey(key));
+  }
+
+  async enqueue(key: ReconcileKey, delayMs?: number) {
+    await this.options.queue.enqueue(encodeKey(key), delayMs ? { delayMs } : undefined);
+    if (!delayMs) this.wake.splice(0).forEach(w => w());
+  }
+
+  /** True when nothing is due or running (delayed retries may be waiting). */
+  async isIdle(): Promise<boolean> {
+    if (this.inFlight > 0) return false;
+    const due = await this.options.queue.nextDueInMs();
+    return due === undefined || due > 0;
+  }
+
+  private onChange(change: ObjectChange) {
+    const { object, previous, type } = change;
+    const keys = this.keysFor(object, previous, type);
+    for (const key of keys) {
+      this.enqueue(key).catch(e =>
+        this.options.logger.error(`could not enqueue ${encodeKey(key)}: ${e}`),
+      );
+    }
+  }
+
+  /**
+   * Which reconciles a stored change calls for. Status-only writes of an
+   * object do not re-trigger its own controller (that would loop); they
+   * only notify whoever summarises it.
+   */
+  private keysFor(object: KubeObject, previous: KubeObject | undefined, type: ObjectChange['type']): ReconcileKey[] {
+    const { kinds } = this.options;
+    const meta = object.metadata;
+    const specChanged =
+      type !== 'MODIFIED' ||
+      previous?.metadata.generation !== meta.generation ||
+      previous?.metadata.deletionTimestamp !== meta.deletionTimestamp ||
+      JSON.stringify(previous?.metadata.labels ?? {}) !== JSON.stringify(meta.labels ?? {}) ||
+      JSON.stringify(previous?.metadata.finalizers ?? []) !== JSON.stringify(meta.finalizers ?? []);
+    const kind = kinds.byKind(object.apiVersion, object.kind);
+    if (!kind) return [];
+    if (kind === PROMISE_KIND) {
+      if (type === 'DELETED') kinds.removePromise(meta.name);
+      else kinds.setPromise(object as PromiseObject);
+      return specChanged ? [{ type: 'promise', name: meta.name }] : [];
+    }
+    if (kind === DESTINATION_KIND) {
+      const after = type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
+      const before = after ? this.index.upsertDestination(after) : this.index.removeDestination(meta.name);
+      const impact = this.index.affectedByDestinationChange(before, after);
+      const works = new Set(impact.refs.map(ref => ref.split('/').slice(0, 2).join('/')));
+      const keys: ReconcileKey[] = [...works].map(w => {
+        const [namespace, name] = w.split('/');
+        return { type: 'work', namespace, name };
+      });
+      if (specChanged) keys.push({ type: 'destination', name: meta.name });
+      return keys;
+    }
+    if (kind.promiseName) {
+      return specChanged ? [resourceKey(kind, meta.namespace!, meta.name)] : [];
+    }
+    if (kind === WORK_KIND) {
+      const keys: ReconcileKey[] = [];
+      if (specChanged) keys.push({ type: 'work', namespace: meta.namespace!, name: meta.name });
+      keys.push(...this.ownerKeys(object));
+      return keys;
+    }
+    if (kind === WORK_PLACEMENT_KIND) {
+      const keys: ReconcileKey[] = [];
+      if (specChanged) keys.push({ type: 'placement', namespace: meta.namespace!, name: meta.name });
+      if (type === 'DELETED' || previous?.metadata.deletionTimestamp !== meta.deletionTimestamp) {
+        keys.push({ type: 'work', namespace: meta.namespace!, name: meta.labels?.[LABEL_WORK] ?? '' });
+      }
+      if (!specChanged) keys.push(...this.ownerKeys(object));
+      return keys.filter(k => k.type !== 'work' || k.name);
+    }
+    if (isStateStoreKind(kind)) {
+      // Its destinations may become (un)ready; found asynchronously.
+      this.enqueueDestinationsOf(kind.kind, meta.name);
+    }
+    return [];
+  }
+
+  private enqueueDestinationsOf(stateStoreKind: string, name: string) {
+    this.options.store
+      .list(DESTINATION_KIND)
+      .then(async destinations => {
+        for (const d of destinations as DestinationObject[]) {
+          const ref = d.spec?.stateStoreRef;
+          if (ref?.kind === stateStoreKind && ref.name === name) {
+            await this.enqueue({ type: 'destination', name: d.metadata.name });
+          }
+        }
+      })
+      .catch(e => this.options.logger.error(`could not enqueue destinations of ${stateStoreKind} ${name}: ${e}`));
+  }
+
+  /** The request or Promise whose status summarises this Work or placement. */
+  private ownerKeys(object: KubeObject): ReconcileKey[] {
+    const promiseName = object.metadata.labels?.[LABEL_PROMISE_NAME];
+    const resourceName = object.metadata.labels?.[LABEL_RESOURCE_NAME];
+    if (!promiseName) return [];
+    if (!resourceName) return [{ type: 'promise', name: promiseName }];
+    const kind = this.options.kinds.forPromise(promiseName);
+    return kind ? [resourceKey(kind, object.metadata.namespace!, resourceName)] : [];
+  }
+
+  private recordScheduling(workKey: string, groups: ScheduledGroup[]) {
+    for (const ref of this.groupsByWork.get(workKey) ?? []) {
+      if (!groups.some(g => g.ref === ref)) this.index.removeGroup(ref);
+    }
+    for (const g of groups) this.index.upsertGroup(g);
+    if (groups.length) this.groupsByWork.set(workKey, groups.map(g => g.ref));
+    else this.groupsByWork.delete(workKey);
+  }
+
+  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(fn);
+    this.locks.set(name, run);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(name) === run) this.locks.delete(name);
+    }
+  }
+
+  private async work(worker: number) {
+    const { queue, logger } = this.options;
+    while (!this.stopped) {
+      let item: ClaimedItem | undefined;
+      try {
+        item = await queue.claim({ leaseMs: LEASE_MS });
+      } catch (e) {
+        if (this.stopped) return;
+        logger.error(`engine worker ${worker}: queue claim failed: ${e}`);
+      }
+      if (!item) {
+        const due = await queue.nextDueInMs().catch(() => undefined);
+        await this.sleep(Math.min(Math.max(due ?? IDLE_POLL_MS, 10), IDLE_POLL_MS));
+        continue;
+      }
+      this.inFlight++;
+      try {
+        const result = await this.reconcile(item.key);
+        if (result?.requeueAfterMs) {
+          await queue.complete(item);
+          await queue.enqueue(item.key, { delayMs: result.requeueAfterMs });
+        } else {
+          await queue.complete(item);
+        }
+      } catch (e) {
+        if (this.stopped) return;
+        const delay = Math.min(1000 * 2 ** Math.min(item.attempts, 10), this.options.maxBackoffMs ?? 60_000);
+        logger.warn(`reconcile of ${item.key} failed (attempt ${item.attempts + 1}), retrying in ${delay} ms: ${(e as Error).message}`);
+        await queue.retry(item, delay).catch(() => undefined);
+      } finally {
+        this.inFlight--;
+      }
+    }
+  }
+
+  private sleep(ms: number) {
+    return new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake.push(done);
+    });
+  }
+
+  private async reconcile(text: string): Promise<ReconcileResult | void> {
+    const key = decodeKey(text);
+    switch (key.type) {
+      case 'promise':
+        return reconcilePromise(this.ctx, key.name);
+      case 'destination':
+        return reconcileDestination(this.ctx, key.name);
+      case 'work':
+        return reconcileWork(this.ctx, key.namespace, key.name);
+      case 'placement':
+        return reconcilePlacement(this.ctx, key.namespace, key.name);
+      case 'resource':
+        return reconcileResource(this.ctx, key);
+      default:
+        return undefined;
+    }
+  }
+}

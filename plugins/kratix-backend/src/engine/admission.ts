@@ -1,0 +1,357 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import {
+  DestinationObject,
+  KubeObject,
+  PromiseObject,
+  validateLabels,
+  validateLabelKey,
+  validateLabelValue,
+} from '@kratix-backstage/plugin-kratix-common';
+import { Admission, KindInfo } from './types';
+import { FieldCause, InvalidObjectError } from './errors';
+import {
+  DESTINATION_KIND,
+  InMemoryKindRegistry,
+  PROMISE_KIND,
+  isStateStoreKind,
+  promiseApiKind,
+} from './kinds';
+
+/** Finalizers the engine needs to clean up before an object may go. */
+export const FINALIZER = 'kratix.io/cleanup';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const FILEPATH_MODES = ['nestedByMetadata', 'aggregatedYAML', 'none'];
+
+function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const name = object.metadata?.name;
+  if (!name) {
+    causes.push({
+      field: 'metadata.name',
+      message: 'Required value: name is required',
+      reason: 'FieldValueRequired',
+    });
+  } else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+    causes.push({
+      field: 'metadata.name',
+      message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+      reason: 'FieldValueInvalid',
+    });
+  }
+  if (namespaced && object.metadata?.namespace) {
+    const ns = object.metadata.namespace;
+    if (ns.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) {
+      causes.push({
+        field: 'metadata.namespace',
+        message: `Invalid value: "${ns}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`,
+        reason: 'FieldValueInvalid',
+      });
+    }
+  }
+  for (const c of validateLabels(object.metadata?.labels ?? {})) {
+    causes.push({ ...c, reason: 'FieldValueInvalid' });
+  }
+  return causes;
+}
+
+function selectorCauses(selectors: unknown, field: string): FieldCause[] {
+  if (selectors === undefined) return [];
+  if (!Array.isArray(selectors)) {
+    return [{ field, message: 'Invalid value: must be a list of {matchLabels}' }];
+  }
+  const causes: FieldCause[] = [];
+  selectors.forEach((s, i) => {
+    const f = `${field}[${i}].matchLabels`;
+    if (!s || typeof s !== 'object' || typeof s.matchLabels !== 'object') {
+      causes.push({ field: f, message: 'Required value: matchLabels is required' });
+      return;
+    }
+    for (const [k, v] of Object.entries(s.matchLabels ?? {})) {
+      const problems = [
+        ...validateLabelKey(k),
+        ...(typeof v === 'string' ? validateLabelValue(v) : ['must be a string']),
+      ];
+      if (problems.length) {
+        causes.push({
+          field: `${f}.${k}`,
+          message: `Invalid value: "${String(v)}": ${problems.join('; ')}`,
+        });
+      }
+    }
+  });
+  return causes;
+}
+
+function workflowCauses(promise: PromiseObject): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const workflows = promise.spec?.workflows ?? {};
+  for (const type of ['promise', 'resource'] as const) {
+    for (const action of ['configure', 'delete'] as const) {
+      const pipelines = (workflows as any)[type]?.[action];
+      if (pipelines === undefined) continue;
+      const field = `spec.workflows.${type}.${action}`;
+      if (!Array.isArray(pipelines)) {
+        causes.push({ field, message: 'Invalid value: must be a list of Pipelines' });
+        continue;
+      }
+      const names = new Set<string>();
+      pipelines.forEach((p: any, i: number) => {
+        const pf = `${field}[${i}]`;
+        const name = p?.metadata?.name;
+        if (!name || !DNS_SUBDOMAIN.test(name)) {
+          causes.push({ field: `${pf}.metadata.name`, message: 'Required value: a valid pipeline name is required' });
+        } else if (names.has(name)) {
+          causes.push({ field: `${pf}.metadata.name`, message: `Duplicate value: "${name}"` });
+        }
+        names.add(name);
+        const containers = p?.spec?.containers;
+        if (!Array.isArray(containers) || containers.length === 0) {
+          causes.push({ field: `${pf}.spec.containers`, message: 'Required value: at least one container is required' });
+          return;
+        }
+        containers.forEach((c: any, j: number) => {
+          if (!c?.name) causes.push({ field: `${pf}.spec.containers[${j}].name`, message: 'Required value' });
+          if (!c?.image) causes.push({ field: `${pf}.spec.containers[${j}].image`, message: 'Required value' });
+        });
+      });
+    }
+  }
+  return causes;
+}
+
+/**
+ * Kubernetes' structural-schema vocabulary that JSON Schema does not know;
+ * accepted so CRD schemas compile, enforced where it matters.
+ */
+function createAjv() {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  addFormats(ajv);
+  for (const keyword of [
+    'x-kubernetes-preserve-unknown-fields',
+    'x-kubernetes-int-or-string',
+    'x-kubernetes-embedded-resource',
+    'x-kubernetes-list-type',
+    'x-kubernetes-list-map-keys',
+    'x-kubernetes-map-type',
+    'x-kubernetes-validations',
+    'nullable',
+  ]) {
+    ajv.addKeyword({ keyword });
+  }
+  return ajv;
+}
+
+function schemaErrorToCause(error: ErrorObject): FieldCause {
+  const segments = error.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let field = segments
+    .map(s => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`))
+    .join('')
+    .replace(/^\./, '');
+  if (error.keyword === 'required') {
+    const missing = (error.params as any).missingProperty;
+    field = field ? `${field}.${missing}` : missing;
+    return { field, message: 'Required value', reason: 'FieldValueRequired' };
+  }
+  if (error.keyword === 'type') {
+    return {
+      field,
+      message: `Invalid value: "${typeof error.data === 'object' ? JSON.stringify(error.data) : String(error.data)}": ${field} in body must be of type ${(error.params as any).type}`,
+      reason: 'FieldValueTypeInvalid',
+    };
+  }
+  if (error.keyword === 'enum') {
+    return {
+      field,
+      message: `Unsupported value: ${JSON.stringify(error.data)}: supported values: ${(error.params as any).allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`,
+      reason: 'FieldValueNotSupported',
+    };
+  }
+  return {
+    field: field || '<root>',
+    message: `Invalid value: ${JSON.stringify(error.data)}: ${field || 'object'} ${error.message}`,
+    reason: 'FieldValueInvalid',
+  };
+}
+
+/**
+ * Validation and defaulting of everything written through the API, so bad
+ * input is refused with the failing fields before anything is stored.
+ */
+export class EngineAdmission implements Admission {
+  private readonly ajv = createAjv();
+  private readonly validators = new Map<string, { key: string; fn: ValidateFunction }>();
+
+  constructor(private readonly kinds: InMemoryKindRegistry) {}
+
+  async admit(object: KubeObject, previous: KubeObject | undefined, kind: KindInfo) {
+    const copy: KubeObject = JSON.parse(JSON.stringify(object));
+    copy.metadata = copy.metadata ?? ({} as any);
+    if (!kind.namespaced) {
+      delete copy.metadata.namespace;
+    }
+    const causes = nameCauses(copy, kind.namespaced);
+    if (kind === PROMISE_KIND) {
+      causes.push(...(await this.promiseCauses(copy as PromiseObject, previous)));
+    } else if (kind === DESTINATION_KIND) {
+      causes.push(...this.destinationCauses(copy as DestinationObject, previous));
+    } else if (isStateStoreKind(kind)) {
+      causes.push(...stateStoreCauses(copy));
+    } else if (kind.promiseName) {
+      causes.push(...this.resourceCauses(copy, kind));
+    }
+    if (causes.length) {
+      throw new InvalidObjectError(kind.kind, copy.metadata?.name ?? '', causes);
+    }
+    if (kind === PROMISE_KIND || kind === DESTINATION_KIND || kind.promiseName) {
+      const finalizers = new Set(copy.metadata.finalizers ?? previous?.metadata.finalizers ?? []);
+      if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
+      copy.metadata.finalizers = [...finalizers];
+    }
+    return copy;
+  }
+
+  private async promiseCauses(promise: PromiseObject, previous?: KubeObject) {
+    const causes: FieldCause[] = [];
+    if (promise.spec !== undefined && (typeof promise.spec !== 'object' || promise.spec === null)) {
+      return [{ field: 'spec', message: 'Invalid value: spec must be an object' }];
+    }
+    causes.push(...selectorCauses(promise.spec?.destinationSelectors, 'spec.destinationSelectors'));
+    const deps = promise.spec?.dependencies;
+    if (deps !== undefined) {
+      if (!Array.isArray(deps)) {
+        causes.push({ field: 'spec.dependencies', message: 'Invalid value: must be a list of objects' });
+      } else {
+        deps.forEach((d: any, i) => {
+          if (!d || typeof d !== 'object' || !d.apiVersion || !d.kind || !d.metadata?.name) {
+            causes.push({
+              field: `spec.dependencies[${i}]`,
+              message: 'Invalid value: each dependency needs apiVersion, kind and metadata.name',
+            });
+          }
+        });
+      }
+    }
+    causes.push(...workflowCauses(promise));
+    const api = promise.spec?.api;
+    if (api !== undefined) {
+      const info = promiseApiKind(promise);
+      if (!info) {
+        causes.push({
+          field: 'spec.api',
+          message: 'Invalid value: spec.api must define spec.group, spec.names.kind, spec.names.plural and at least one version',
+        });
+      } else {
+        const prevKind = previous ? promiseApiKind(previous as PromiseObject) : undefined;
+        if (prevKind && (prevKind.group !== info.group || prevKind.kind !== info.kind)) {
+          causes.push({ field: 'spec.api', message: `Invalid value: the API kind of a Promise is immutable (was ${prevKind.kind}.${prevKind.group})` });
+        }
+        const other = this.kinds.byGroupKind(info.group, info.kind);
+        if (other && other.promiseName !== promise.metadata.name) {
+          causes.push({
+            field: 'spec.api.spec.names.kind',
+            message: `Invalid value: "${info.kind}": kind ${info.kind}.${info.group} is already defined by Promise "${other.promiseName}"`,
+          });
+        }
+        for (const [i, v] of (api.spec.versions ?? []).entries()) {
+          const schema = v.schema?.openAPIV3Schema;
+          if (!schema) continue;
+          try {
+            this.ajv.compile(schema);
+          } catch (e) {
+            causes.push({
+              field: `spec.api.spec.versions[${i}].schema.openAPIV3Schema`,
+              message: `Invalid value: not a valid schema: ${(e as Error).message}`,
+            });
+          }
+        }
+      }
+    }
+    return causes;
+  }
+
+  private destinationCauses(destination: DestinationObject, previous?: KubeObject) {
+    const causes: FieldCause[] = [];
+    const spec = (destination.spec = destination.spec ?? {});
+    spec.path = spec.path ?? destination.metadata.name;
+    spec.filepath = { mode: 'nestedByMetadata', ...(spec.filepath ?? {}) };
+    if (spec.filepath.mode === 'aggregatedYAML') {
+      spec.filepath.filename = spec.filepath.filename ?? 'aggregated.yaml';
+    }
+    spec.cleanup = spec.cleanup ?? 'none';
+    if (!FILEPATH_MODES.includes(spec.filepath.mode!)) {
+      causes.push({
+        field: 'spec.filepath.mode',
+        message: `Unsupported value: "${spec.filepath.mode}": supported values: ${FILEPATH_MODES.map(m => `"${m}"`).join(', ')}`,
+        reason: 'FieldValueNotSupported',
+      });
+    }
+    const before = (previous as DestinationObject | undefined)?.spec?.filepath;
+    if (before && (before.mode !== spec.filepath.mode || before.filename !== spec.filepath.filename)) {
+      causes.push({ field: 'spec.filepath', message: 'Invalid value: spec.filepath is immutable' });
+    }
+    if (!['none', 'all'].includes(spec.cleanup)) {
+      causes.push({ field: 'spec.cleanup', message: `Unsupported value: "${spec.cleanup}": supported values: "none", "all"` });
+    }
+    if (spec.strictMatchLabels !== undefined && typeof spec.strictMatchLabels !== 'boolean') {
+      causes.push({ field: 'spec.strictMatchLabels', message: 'Invalid value: must be a boolean' });
+    }
+    if (typeof spec.path !== 'string' || spec.path.startsWith('/') || spec.path.split('/').includes('..')) {
+      causes.push({ field: 'spec.path', message: `Invalid value: "${spec.path}": must be a relative path inside the state store` });
+    }
+    const ref = spec.stateStoreRef;
+    if (!ref?.kind || !ref?.name) {
+      causes.push({ field: 'spec.stateStoreRef', message: 'Required value: stateStoreRef {kind, name} is required', reason: 'FieldValueRequired' });
+    } else if (!this.kinds.list().some(k => isStateStoreKind(k) && k.kind === ref.kind)) {
+      causes.push({
+        field: 'spec.stateStoreRef.kind',
+        message: `Unsupported value: "${ref.kind}": supported values: ${this.kinds.list().filter(isStateStoreKind).map(k => `"${k.kind}"`).join(', ')}`,
+        reason: 'FieldValueNotSupported',
+      });
+    }
+    return causes;
+  }
+
+  private resourceCauses(object: KubeObject, kind: KindInfo): FieldCause[] {
+    const validate = this.validatorFor(kind);
+    if (!validate) return [];
+    // Validate what the schema describes; metadata is Kubernetes' own.
+    const { metadata, ...rest } = object;
+    const subject = JSON.parse(JSON.stringify(rest));
+    if (validate(subject)) {
+      // Defaults from the schema become part of the stored object, as in Kubernetes.
+      Object.assign(object, subject, { metadata });
+      return [];
+    }
+    return (validate.errors ?? []).map(schemaErrorToCause);
+  }
+
+  private validatorFor(kind: KindInfo): ValidateFunction | undefined {
+    const promise = this.kinds.promiseObject(kind.promiseName!);
+    const version = promise?.spec?.api?.spec.versions.find(v => v.name === kind.version);
+    const schema = version?.schema?.openAPIV3Schema;
+    if (!schema) return undefined;
+    const key = JSON.stringify(schema);
+    const cached = this.validators.get(kind.promiseName!);
+    if (cached?.key === key) return cached.fn;
+    const fn = this.ajv.compile(schema);
+    this.validators.set(kind.promiseName!, { key, fn });
+    return fn;
+  }
+}
+
+function stateStoreCauses(object: KubeObject): FieldCause[] {
+  const path = object.spec?.path;
+  if (path === undefined) {
+    object.spec = { ...(object.spec ?? {}), path: '.' };
+    return [];
+  }
+  if (typeof path !== 'string' || path.startsWith('/') || path.split('/').includes('..')) {
+    return [{ field: 'spec.path', message: `Invalid value: "${path}": must be a relative path that stays inside the state store root` }];
+  }
+  return [];
+}

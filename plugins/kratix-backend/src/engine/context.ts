@@ -1,0 +1,43 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  InProcessPipeline,
+  PipelineRunner,
+} from '@kratix-backstage/plugin-kratix-node';
+import { ObjectStore } from '../store/types';
+import { InMemoryKindRegistry } from './kinds';
+import { StateStores } from './stateStores';
+import { ReconcileKey } from './keys';
+
+/** What every controller may use; built once by the Engine. */
+export interface EngineContext {
+  store: ObjectStore;
+  kinds: InMemoryKindRegistry;
+  logger: LoggerService;
+  /** Injected so scheduling is deterministic in tests. */
+  random: () => number;
+  pipelines: {
+    runners: PipelineRunner[];
+    inProcess: Map<string, InProcessPipeline>;
+    limits?: { maxOutputBytes?: number; maxOutputFiles?: number };
+  };
+  stateStores: StateStores;
+  /** Aborted when the backend shuts down; pipelines stop with it. */
+  signal: AbortSignal;
+  enqueue(key: ReconcileKey, delayMs?: number): Promise<void>;
+  /** Tells the scheduling index what a Work's groups need and where they are. */
+  recordScheduling(workKey: string, groups: ScheduledGroup[]): void;
+  /** Serialises writes that share a destination's files. */
+  withDestinationLock<T>(destination: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a reconcile asks of the queue after it returns. */
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+export interface ScheduledGroup {
+  ref: string;
+  resolved: Record<string, string>;
+  isDependency: boolean;
+  placedOn: string[];
+}

@@ -1,0 +1,72 @@
+import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
+import { canaryFiles } from '../statestores/layout';
+import { EngineContext, ReconcileResult } from './context';
+import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import { LABEL_DESTINATION } from './scheduler';
+import { StateStoreError } from './stateStores';
+
+/** Destinations whose state store is unreachable are checked again this often. */
+const NOT_READY_RETRY_MS = 30_000;
+
+/**
+ * A Destination becomes Ready once its state store takes the canary files.
+ * Deleting it deletes its placements (their files go with them when
+ * `spec.cleanup` is `all`), so resource groups can be scheduled elsewhere.
+ */
+export async function reconcileDestination(
+  ctx: EngineContext,
+  name: string,
+): Promise<ReconcileResult | void> {
+  const destination = (await ctx.store.get({ ...DESTINATION_KIND, name })) as
+    | DestinationObject
+    | undefined;
+  if (!destination) return undefined;
+  const mode = destination.spec?.filepath?.mode ?? 'nestedByMetadata';
+  const path = destination.spec?.path ?? name;
+  const canaries = canaryFiles(mode, path, destination.spec?.filepath?.filename);
+
+  if (destination.metadata.deletionTimestamp) {
+    const placements = await ctx.store.list(WORK_PLACEMENT_KIND, {
+      labelSelector: labelsEqual({ [LABEL_DESTINATION]: name }),
+    });
+    for (const p of placements) {
+      if (!p.metadata.deletionTimestamp) {
+        await ctx.store.delete({ ...WORK_PLACEMENT_KIND, namespace: p.metadata.namespace, name: p.metadata.name });
+      }
+    }
+    if (placements.length > 0) return { requeueAfterMs: 1000 };
+    if (destination.spec?.cleanup === 'all') {
+      try {
+        const writer = await ctx.stateStores.writerFor(destination);
+        await ctx.withDestinationLock(name, () =>
+          writer.update({ write: [], remove: canaries.map(c => c.path), message: `Delete Destination: ${name}` }),
+        );
+      } catch (e) {
+        ctx.logger.warn(`Destination ${name}: could not remove canary files: ${(e as Error).message}`);
+      }
+    }
+    await removeFinalizer(ctx.store, destination);
+    return undefined;
+  }
+
+  const status: Record<string, any> = { ...(destination.status ?? {}) };
+  try {
+    const writer = await ctx.stateStores.writerFor(destination);
+    await ctx.withDestinationLock(name, () =>
+      writer.update({ write: canaries, remove: [], message: `Update from: ${name} canary` }),
+    );
+    status.conditions = setCondition(status.conditions, {
+      type: 'Ready', status: 'True', reason: 'StateStoreReady', message: 'Test documents written to State Store',
+    });
+    await writeStatus(ctx.store, destination, status);
+    return undefined;
+  } catch (e) {
+    const reason = e instanceof StateStoreError ? e.reason : 'StateStoreWriteFailed';
+    status.conditions = setCondition(status.conditions, {
+      type: 'Ready', status: 'False', reason, message: (e as Error).message,
+    });
+    await writeStatus(ctx.store, destination, status);
+    return { requeueAfterMs: NOT_READY_RETRY_MS };
+  }
+}

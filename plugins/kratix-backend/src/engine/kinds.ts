@@ -1,0 +1,131 @@
+import {
+  KRATIX_GROUP,
+  KRATIX_VERSION,
+  PromiseObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { KindInfo, KindRegistry } from './types';
+
+const builtIn = (
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  readOnly = false,
+): KindInfo => ({
+  group: KRATIX_GROUP,
+  version: KRATIX_VERSION,
+  kind,
+  plural,
+  namespaced,
+  readOnly,
+});
+
+export const PROMISE_KIND = builtIn('Promise', 'promises', false);
+export const DESTINATION_KIND = builtIn('Destination', 'destinations', false);
+export const FILESYSTEM_STATE_STORE_KIND = builtIn(
+  'FilesystemStateStore',
+  'filesystemstatestores',
+  false,
+);
+export const WORK_KIND = builtIn('Work', 'works', true, true);
+export const WORK_PLACEMENT_KIND = builtIn(
+  'WorkPlacement',
+  'workplacements',
+  true,
+  true,
+);
+
+export const BUILT_IN_KINDS: KindInfo[] = [
+  PROMISE_KIND,
+  DESTINATION_KIND,
+  FILESYSTEM_STATE_STORE_KIND,
+  WORK_KIND,
+  WORK_PLACEMENT_KIND,
+];
+
+/** The kind a Promise's `spec.api` defines, or undefined when it has none. */
+export function promiseApiKind(promise: PromiseObject): KindInfo | undefined {
+  const api = promise.spec?.api?.spec;
+  if (!api?.group || !api.names?.kind || !api.names.plural) {
+    return undefined;
+  }
+  const version =
+    api.versions?.find(v => v.storage)?.name ?? api.versions?.[0]?.name;
+  if (!version) {
+    return undefined;
+  }
+  return {
+    group: api.group,
+    version,
+    kind: api.names.kind,
+    plural: api.names.plural,
+    namespaced: true,
+    promiseName: promise.metadata.name,
+  };
+}
+
+/**
+ * Built-in kinds plus the kinds installed Promises define. Kept in memory and
+ * updated synchronously on every Promise write, so a multi-document apply can
+ * create a Promise and then a request of its kind in one go.
+ */
+export class InMemoryKindRegistry implements KindRegistry {
+  private readonly promiseKinds = new Map<string, KindInfo>();
+  private readonly promises = new Map<string, PromiseObject>();
+
+  constructor(private readonly stateStoreKinds: KindInfo[] = []) {}
+
+  setPromise(promise: PromiseObject) {
+    this.promises.set(promise.metadata.name, promise);
+    const info = promiseApiKind(promise);
+    if (info) {
+      this.promiseKinds.set(promise.metadata.name, info);
+    } else {
+      this.promiseKinds.delete(promise.metadata.name);
+    }
+  }
+
+  removePromise(name: string) {
+    this.promiseKinds.delete(name);
+    this.promises.delete(name);
+  }
+
+  /** The last written version of a Promise, for schema validation. */
+  promiseObject(name: string): PromiseObject | undefined {
+    return this.promises.get(name);
+  }
+
+  forPromise(name: string): KindInfo | undefined {
+    return this.promiseKinds.get(name);
+  }
+
+  list(): KindInfo[] {
+    return [
+      ...BUILT_IN_KINDS,
+      ...this.stateStoreKinds,
+      ...this.promiseKinds.values(),
+    ];
+  }
+
+  byPlural(group: string, version: string, plural: string) {
+    return this.list().find(
+      k => k.group === group && k.version === version && k.plural === plural,
+    );
+  }
+
+  byKind(apiVersion: string, kind: string) {
+    return this.list().find(
+      k => `${k.group}/${k.version}` === apiVersion && k.kind === kind,
+    );
+  }
+
+  /** The Promise-defined kind with this group and kind, whatever the version. */
+  byGroupKind(group: string, kind: string) {
+    return [...this.promiseKinds.values()].find(
+      k => k.group === group && k.kind === kind,
+    );
+  }
+}
+
+export function isStateStoreKind(info: KindInfo) {
+  return info.group === KRATIX_GROUP && info.kind.endsWith('StateStore');
+}

@@ -1,0 +1,79 @@
+import {
+  Condition,
+  KubeObject,
+  LabelRequirement,
+  Labels,
+} from '@kratix-backstage/plugin-kratix-common';
+import { ObjectStore } from '../store/types';
+import { FINALIZER } from './admission';
+
+/** Label equality requirements for store.list. */
+export function labelsEqual(labels: Labels): LabelRequirement[] {
+  return Object.entries(labels).map(([key, value]) => ({
+    key,
+    operator: 'Equals',
+    values: [value],
+  }));
+}
+
+export function isEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Sets a condition, keeping lastTransitionTime when the status does not
+ * change, so reconciling twice writes nothing the second time.
+ */
+export function setCondition(
+  conditions: Condition[] | undefined,
+  next: Omit<Condition, 'lastTransitionTime'>,
+): Condition[] {
+  const list = [...(conditions ?? [])];
+  const i = list.findIndex(c => c.type === next.type);
+  const prev = i >= 0 ? list[i] : undefined;
+  const lastTransitionTime =
+    prev && prev.status === next.status
+      ? prev.lastTransitionTime
+      : new Date().toISOString();
+  const merged = { ...next, lastTransitionTime };
+  if (i >= 0) list[i] = merged;
+  else list.push(merged);
+  return list;
+}
+
+/** Writes status only when it changed (no write, no watch event, no loop). */
+export async function writeStatus(
+  store: ObjectStore,
+  object: KubeObject,
+  status: Record<string, unknown>,
+): Promise<KubeObject> {
+  if (isEqual(object.status ?? {}, status)) return object;
+  return store.updateStatus({ ...object, status });
+}
+
+export async function removeFinalizer(store: ObjectStore, object: KubeObject) {
+  const finalizers = (object.metadata.finalizers ?? []).filter(f => f !== FINALIZER);
+  if (finalizers.length === (object.metadata.finalizers ?? []).length) return;
+  await store.update({ ...object, metadata: { ...object.metadata, finalizers } });
+}
+
+/** Create the object, or update it when its spec or labels differ. */
+export async function upsert(store: ObjectStore, desired: KubeObject, key: { group: string; kind: string }) {
+  const existing = await store.get({
+    ...key,
+    namespace: desired.metadata.namespace,
+    name: desired.metadata.name,
+  });
+  if (!existing) return store.create(desired);
+  if (
+    isEqual(existing.spec, desired.spec) &&
+    isEqual(existing.metadata.labels ?? {}, desired.metadata.labels ?? {})
+  ) {
+    return existing;
+  }
+  return store.update({
+    ...existing,
+    spec: desired.spec,
+    metadata: { ...existing.metadata, labels: desired.metadata.labels },
+  });
+}

@@ -1,0 +1,142 @@
+import {
+  DestinationObject,
+  LABEL_MISPLACED,
+  LABEL_PIPELINE_NAME,
+  WorkPlacementObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { StateStoreWriter } from '@kratix-backstage/plugin-kratix-node';
+import { aggregatedFile, placementFiles } from '../statestores/layout';
+import { EngineContext, ReconcileResult } from './context';
+import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import { LABEL_DESTINATION } from './scheduler';
+
+function placementInput(p: WorkPlacementObject) {
+  return {
+    name: p.metadata.name,
+    namespace: p.metadata.namespace!,
+    promiseName: p.spec!.promiseName,
+    resourceName: p.spec!.resourceName,
+    pipelineName: p.metadata.labels?.[LABEL_PIPELINE_NAME],
+    groupId: p.spec!.id,
+    workloads: p.spec!.workloads,
+  };
+}
+
+/**
+ * Writes one destination's aggregated file from all its live placements:
+ * in aggregatedYAML mode a placement owns part of a file, not files.
+ */
+async function writeAggregated(
+  ctx: EngineContext,
+  writer: StateStoreWriter,
+  destination: DestinationObject,
+  trigger: string,
+) {
+  const all = (await ctx.store.list(WORK_PLACEMENT_KIND, {
+    labelSelector: labelsEqual({ [LABEL_DESTINATION]: destination.metadata.name }),
+  })) as WorkPlacementObject[];
+  const live = all.filter(p => !p.metadata.deletionTimestamp);
+  const file = aggregatedFile({
+    destinationPath: destination.spec?.path ?? destination.metadata.name,
+    filename: destination.spec?.filepath?.filename,
+    placements: live.map(placementInput),
+  });
+  await writer.update({ write: [file], remove: [], message: `Update from: ${trigger}` });
+  return [file.path];
+}
+
+/**
+ * The placement writer: puts a WorkPlacement's workloads into its
+ * destination's state store in the destination's layout, and on deletion
+ * removes exactly the files it wrote.
+ */
+export async function reconcilePlacement(
+  ctx: EngineContext,
+  namespace: string,
+  name: string,
+): Promise<ReconcileResult | void> {
+  const placement = (await ctx.store.get({ ...WORK_PLACEMENT_KIND, namespace, name })) as
+    | WorkPlacementObject
+    | undefined;
+  if (!placement) return undefined;
+  const destinationName = placement.spec!.targetDestinationName;
+  const destination = (await ctx.store.get({ ...DESTINATION_KIND, name: destinationName })) as
+    | DestinationObject
+    | undefined;
+  const written: string[] = placement.status?.writtenFiles ?? [];
+  const mode = destination?.spec?.filepath?.mode ?? 'nestedByMetadata';
+
+  if (placement.metadata.deletionTimestamp) {
+    const keepFiles =
+      !destination ||
+      (destination.metadata.deletionTimestamp && destination.spec?.cleanup !== 'all');
+    if (!keepFiles) {
+      await ctx.withDestinationLock(destinationName, async () => {
+        const writer = await ctx.stateStores.writerFor(destination!);
+        if (mode === 'aggregatedYAML') {
+          await writeAggregated(ctx, writer, destination!, name);
+        } else if (written.length > 0) {
+          await writer.update({ write: [], remove: written, message: `Delete from: ${name}` });
+        }
+      });
+    }
+    await removeFinalizer(ctx.store, placement);
+    return undefined;
+  }
+
+  let status: Record<string, any> = { ...(placement.status ?? {}) };
+  const misplaced = placement.metadata.labels?.[LABEL_MISPLACED] === 'true';
+  status.conditions = setCondition(status.conditions, misplaced
+    ? { type: 'ScheduleSucceeded', status: 'False', reason: 'Misplaced', message: 'Target destination no longer matches destinationSelectors' }
+    : { type: 'ScheduleSucceeded', status: 'True', reason: 'ScheduledToDestination', message: `Scheduled to correct Destination` });
+
+  if (!destination) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'WriteSucceeded', status: 'False', reason: 'DestinationNotFound',
+      message: `Destination "${destinationName}" not found`,
+    });
+    await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+    return undefined;
+  }
+
+  try {
+    const files = await ctx.withDestinationLock(destinationName, async () => {
+      const writer = await ctx.stateStores.writerFor(destination);
+      if (mode === 'aggregatedYAML') {
+        return writeAggregated(ctx, writer, destination, name);
+      }
+      const desired = placementFiles({
+        mode,
+        destinationPath: destination.spec?.path ?? destination.metadata.name,
+        placement: placementInput(placement),
+      });
+      const paths = desired.map(f => f.path);
+      const stale = written.filter(p => !paths.includes(p));
+      await writer.update({ write: desired, remove: stale, message: `Update from: ${name}` });
+      return paths;
+    });
+    status.writtenFiles = files;
+    status.conditions = setCondition(status.conditions, {
+      type: 'WriteSucceeded', status: 'True', reason: 'WorkloadsWrittenToStateStore',
+      message: '',
+    });
+  } catch (e) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'WriteSucceeded', status: 'False', reason: 'WorkloadsFailedWrite',
+      message: (e as Error).message,
+    });
+    await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+    throw e;
+  }
+  await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+  return undefined;
+}
+
+function readyFrom(conditions: any[]) {
+  const failing = conditions.find(c => c.type !== 'Ready' && c.status !== 'True');
+  return setCondition(conditions, failing
+    ? { type: 'Ready', status: 'False', reason: failing.reason, message: failing.message }
+    : { type: 'Ready', status: 'True', reason: 'WorkloadsWrittenToStateStore', message: 'Ready' });
+}
+

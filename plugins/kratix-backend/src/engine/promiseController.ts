@@ -1,0 +1,169 @@
+import { stringify } from 'yaml';
+import {
+  KRATIX_SYSTEM_NAMESPACE,
+  LABEL_PROMISE_NAME,
+  PromiseObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { workloadGroupId } from '../pipelines/workloadGroups';
+import { EngineContext, ReconcileResult } from './context';
+import { PROMISE_KIND, WORK_KIND } from './kinds';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import {
+  LABEL_WORK_TYPE,
+  buildWork,
+  promiseSelectors,
+  runWorkflow,
+  syncWorks,
+} from './workflows';
+import { resourceKey } from './keys';
+
+function staticDependenciesWork(promise: PromiseObject) {
+  const deps = promise.spec?.dependencies ?? [];
+  if (deps.length === 0) return [];
+  const name = promise.metadata.name;
+  const content = deps.map(d => stringify(d)).join('---\n');
+  return [
+    buildWork(
+      { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
+      undefined,
+      [
+        {
+          id: workloadGroupId('.'),
+          directory: '.',
+          workloads: [{ filepath: `static/${name}-dependencies.yaml`, content }],
+          destinationSelectors: promiseSelectors(promise),
+        },
+      ],
+      `${name}-static-deps`,
+    ),
+  ];
+}
+
+/**
+ * Installs a Promise: its API (the kind becomes requestable as soon as the
+ * Promise is stored), its static dependencies Work and its promise workflows.
+ * Deleting it removes its resource requests first, then its own Works.
+ */
+export async function reconcilePromise(
+  ctx: EngineContext,
+  name: string,
+): Promise<ReconcileResult | void> {
+  const promise = (await ctx.store.get({ ...PROMISE_KIND, name })) as PromiseObject | undefined;
+  if (!promise) return undefined;
+  if (promise.metadata.deletionTimestamp) {
+    return deletePromise(ctx, promise);
+  }
+  const generation = promise.metadata.generation ?? 1;
+  let status: Record<string, any> = { ...(promise.status ?? {}) };
+  const kind = ctx.kinds.forPromise(name);
+  if (kind) {
+    status.apiVersion = `${kind.group}/${kind.version}`;
+    status.kind = kind.kind;
+  }
+
+  await syncWorks(
+    ctx,
+    {
+      namespace: KRATIX_SYSTEM_NAMESPACE,
+      labels: { [LABEL_PROMISE_NAME]: name, [LABEL_WORK_TYPE]: 'static-dependencies' },
+    },
+    staticDependenciesWork(promise),
+  );
+
+  if (status.observedGeneration !== generation) {
+    const outcome = await runWorkflow(
+      ctx,
+      { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
+      'configure',
+    );
+    if (!outcome.ok) {
+      status.conditions = setCondition(status.conditions, {
+        type: 'ConfigureWorkflowCompleted',
+        status: 'False',
+        reason: outcome.reason,
+        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
+      });
+      status.status = 'Unavailable';
+      status.observedGeneration = generation;
+      await writeStatus(ctx.store, promise, status);
+      return undefined;
+    }
+    await syncWorks(
+      ctx,
+      {
+        namespace: KRATIX_SYSTEM_NAMESPACE,
+        labels: { [LABEL_PROMISE_NAME]: name, [LABEL_WORK_TYPE]: 'promise' },
+      },
+      outcome.works,
+    );
+    status = { ...status, ...outcome.status };
+    status.conditions = setCondition(status.conditions, {
+      type: 'ConfigureWorkflowCompleted',
+      status: 'True',
+      reason: 'PipelinesExecutedSuccessfully',
+      message: 'Pipelines completed',
+    });
+    status.observedGeneration = generation;
+    // Resource requests re-run their workflows against the new Promise.
+    if (kind) {
+      for (const r of await ctx.store.list(kind)) {
+        await ctx.enqueue(resourceKey(kind, r.metadata.namespace!, r.metadata.name));
+      }
+    }
+  }
+  status.status = 'Available';
+  await writeStatus(ctx.store, promise, status);
+  return undefined;
+}
+
+async function deletePromise(
+  ctx: EngineContext,
+  promise: PromiseObject,
+): Promise<ReconcileResult | void> {
+  const name = promise.metadata.name;
+  const kind = ctx.kinds.forPromise(name);
+  if (kind) {
+    const requests = await ctx.store.list(kind);
+    for (const r of requests) {
+      if (!r.metadata.deletionTimestamp) {
+        await ctx.store.delete({ ...kind, namespace: r.metadata.namespace, name: r.metadata.name });
+      }
+    }
+    if (requests.length > 0) {
+      ctx.logger.info(`Promise ${name}: waiting for ${requests.length} resource request(s) to be deleted`);
+      return { requeueAfterMs: 2000 };
+    }
+  }
+  const status: Record<string, any> = { ...(promise.status ?? {}) };
+  if (!status.deleteWorkflowCompleted && promise.spec?.workflows?.promise?.delete?.length) {
+    const outcome = await runWorkflow(
+      ctx,
+      { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
+      'delete',
+    );
+    if (!outcome.ok) {
+      status.conditions = setCondition(status.conditions, {
+        type: 'DeleteWorkflowCompleted',
+        status: 'False',
+        reason: outcome.reason,
+        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
+      });
+      await writeStatus(ctx.store, promise, status);
+      throw new Error(`delete workflow of Promise ${name} failed: ${outcome.message}`);
+    }
+    status.deleteWorkflowCompleted = true;
+    promise = (await writeStatus(ctx.store, promise, status)) as PromiseObject;
+  }
+  const works = await ctx.store.list(WORK_KIND, {
+    namespace: KRATIX_SYSTEM_NAMESPACE,
+    labelSelector: labelsEqual({ [LABEL_PROMISE_NAME]: name }),
+  });
+  for (const w of works) {
+    if (!w.metadata.deletionTimestamp) {
+      await ctx.store.delete({ ...WORK_KIND, namespace: KRATIX_SYSTEM_NAMESPACE, name: w.metadata.name });
+    }
+  }
+  if (works.length > 0) return { requeueAfterMs: 1000 };
+  await removeFinalizer(ctx.store, promise);
+  return undefined;
+}

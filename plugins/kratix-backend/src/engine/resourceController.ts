@@ -1,0 +1,168 @@
+import {
+  KubeObject,
+  LABEL_PROMISE_NAME,
+  LABEL_RESOURCE_NAME,
+  PromiseObject,
+  WorkObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { EngineContext, ReconcileResult } from './context';
+import { WORK_KIND } from './kinds';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import { runWorkflow, syncWorks } from './workflows';
+import { WorkGroupStatus } from './scheduler';
+
+type ResourceKey = { group: string; kind: string; namespace: string; name: string };
+
+/**
+ * A resource request: validated at admission, configured by the Promise's
+ * resource workflow (one Work per pipeline), and reported back with where
+ * its workloads were scheduled, or why they were not.
+ */
+export async function reconcileResource(
+  ctx: EngineContext,
+  key: ResourceKey,
+): Promise<ReconcileResult | void> {
+  const object = await ctx.store.get(key);
+  if (!object) return undefined;
+  const kind = ctx.kinds.byGroupKind(key.group, key.kind);
+  const promise = kind ? ctx.kinds.promiseObject(kind.promiseName!) : undefined;
+  const owner = {
+    namespace: key.namespace,
+    labels: {
+      [LABEL_PROMISE_NAME]: kind?.promiseName ?? '',
+      [LABEL_RESOURCE_NAME]: key.name,
+    },
+  };
+
+  if (object.metadata.deletionTimestamp) {
+    return deleteResource(ctx, object, promise, kind, owner);
+  }
+  if (!kind || !promise || promise.metadata.deletionTimestamp) {
+    return undefined;
+  }
+
+  const generation = object.metadata.generation ?? 1;
+  const promiseGeneration = promise.metadata.generation ?? 1;
+  let status: Record<string, any> = { ...(object.status ?? {}) };
+  let current = object;
+  if (
+    status.observedGeneration !== generation ||
+    status.observedPromiseGeneration !== promiseGeneration
+  ) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'ConfigureWorkflowCompleted',
+      status: 'False',
+      reason: 'PipelinesInProgress',
+      message: 'Pipelines are still in progress',
+    });
+    status.message = 'Pending';
+    current = await writeStatus(ctx.store, current, status);
+    const outcome = await runWorkflow(
+      ctx,
+      { type: 'resource', object: current, promise, kind },
+      'configure',
+    );
+    status.observedGeneration = generation;
+    status.observedPromiseGeneration = promiseGeneration;
+    if (!outcome.ok) {
+      status.conditions = setCondition(status.conditions, {
+        type: 'ConfigureWorkflowCompleted',
+        status: 'False',
+        reason: outcome.reason,
+        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
+      });
+      status.message = `Configure workflow failed: ${outcome.message}`;
+      await writeStatus(ctx.store, current, status);
+      return undefined;
+    }
+    await syncWorks(ctx, owner, outcome.works);
+    status = { ...status, ...outcome.status };
+    status.conditions = setCondition(status.conditions, {
+      type: 'ConfigureWorkflowCompleted',
+      status: 'True',
+      reason: 'PipelinesExecutedSuccessfully',
+      message: 'Pipelines completed',
+    });
+  }
+
+  const works = (await ctx.store.list(WORK_KIND, {
+    namespace: key.namespace,
+    labelSelector: labelsEqual(owner.labels),
+  })) as WorkObject[];
+  const { worksCondition, ...scheduling } = schedulingStatus(works);
+  delete status.misplaced;
+  status = { ...status, ...scheduling };
+  status.conditions = setCondition(status.conditions, worksCondition);
+  await writeStatus(ctx.store, current, status);
+  return undefined;
+}
+
+/**
+ * Beyond Kratix: the request's status says where each workload group went,
+ * or what it needs, so a developer sees the outcome without reading logs.
+ */
+function schedulingStatus(works: WorkObject[]) {
+  const groups: (WorkGroupStatus & { work: string })[] = works.flatMap(w =>
+    ((w.status?.workloadGroups ?? []) as WorkGroupStatus[]).map(g => ({ ...g, work: w.metadata.name })),
+  );
+  const destinations = [...new Set(groups.flatMap(g => g.destinations))].sort();
+  const pending = groups.filter(g => g.unscheduled);
+  const misplaced = groups.filter(g => g.misplaced.length > 0);
+  const scheduledAll = works.length > 0 && groups.length > 0 && pending.length === 0 &&
+    works.every(w => w.status?.observedGeneration === w.metadata.generation);
+  const worksCondition = scheduledAll
+    ? { type: 'WorksSucceeded', status: 'True', reason: 'AllWorksSucceeded', message: 'All works associated with this resource are ready' }
+    : { type: 'WorksSucceeded', status: 'False', reason: 'WorksPending', message: pending.length ? `No matching destination found for workloadGroups: [${pending.map(g => g.id).join(' ')}]` : 'Some works associated with this resource are not ready' };
+  let message = 'Pending';
+  if (pending.length > 0) {
+    message = `Pending: ${pending.map(g => g.summary).join('; ')}`;
+  } else if (destinations.length > 0) {
+    message = `Scheduled to ${destinations.join(', ')}`;
+  } else if (works.length === 0) {
+    message = 'Resource requested';
+  }
+  return {
+    destinations,
+    scheduling: groups,
+    message,
+    ...(misplaced.length ? { misplaced: misplaced.map(g => ({ work: g.work, id: g.id, destinations: g.misplaced })) } : {}),
+    worksCondition: worksCondition as { type: string; status: 'True' | 'False'; reason: string; message: string },
+  };
+}
+
+async function deleteResource(
+  ctx: EngineContext,
+  object: KubeObject,
+  promise: PromiseObject | undefined,
+  kind: ReturnType<EngineContext['kinds']['byGroupKind']>,
+  owner: { namespace: string; labels: Record<string, string> },
+): Promise<ReconcileResult | void> {
+  const status: Record<string, any> = { ...(object.status ?? {}) };
+  if (
+    promise && kind &&
+    !status.deleteWorkflowCompleted &&
+    promise.spec?.workflows?.resource?.delete?.length
+  ) {
+    const outcome = await runWorkflow(ctx, { type: 'resource', object, promise, kind }, 'delete');
+    if (!outcome.ok) {
+      status.conditions = setCondition(status.conditions, {
+        type: 'DeleteWorkflowCompleted',
+        status: 'False',
+        reason: outcome.reason,
+        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
+      });
+      await writeStatus(ctx.store, object, status);
+      throw new Error(`delete workflow of ${object.kind} ${object.metadata.name} failed: ${outcome.message}`);
+    }
+    status.deleteWorkflowCompleted = true;
+    object = await writeStatus(ctx.store, object, status);
+  }
+  await syncWorks(ctx, owner, []);
+  const remaining = await ctx.store.list(WORK_KIND, {
+    namespace: owner.namespace,
+    labelSelector: labelsEqual(owner.labels),
+  });
+  if (remaining.length > 0) return { requeueAfterMs: 1000 };
+  await removeFinalizer(ctx.store, object);
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  InProcessPipeline,
+  PipelineRunner,
+  StateStoreWriterFactory,
+  kratixPipelinesExtensionPoint,
+  kratixStateStoresExtensionPoint,
+} from '@kratix-backstage/plugin-kratix-node';
+import { kratixPermissions } from '@kratix-backstage/plugin-kratix-common';
+import { DatabaseObjectStore } from './store/DatabaseObjectStore';
+import { DatabaseWorkQueue } from './store/DatabaseWorkQueue';
+import { BubblewrapPipelineRunner } from './pipelines/BubblewrapPipelineRunner';
+import { FilesystemStateStoreWriterFactory } from './statestores/FilesystemStateStoreWriter';
+import { createRouter } from './api/createRouter';
+import { Engine } from './engine/Engine';
+import { EngineAdmission } from './engine/admission';
+import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
+import { bootstrapObjects } from './engine/bootstrap';
+import { KRATIX_GROUP, KRATIX_VERSION } from '@kratix-backstage/plugin-kratix-common';
+
+/**
+ * The Kratix backend plugin: an embedded Kratix engine (Promises,
+ * Destinations, scheduling, pipelines, state stores) behind a
+ * Kubernetes-shaped HTTP API at `/api/kratix`.
+ */
+export const kratixPlugin = createBackendPlugin({
+  pluginId: 'kratix',
+  register(env) {
+    const runners: PipelineRunner[] = [];
+    const inProcess = new Map<string, InProcessPipeline>();
+    const factories: StateStoreWriterFactory[] = [];
+    env.registerExtensionPoint(kratixPipelinesExtensionPoint, {
+      addPipelineRunner: runner => runners.push(runner),
+      addInProcessPipeline: pipeline => inProcess.set(pipeline.image, pipeline),
+    });
+    env.registerExtensionPoint(kratixStateStoresExtensionPoint, {
+      addStateStoreWriterFactory: factory => factories.push(factory),
+    });
+
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+      },
+      async init({ config, logger, database, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle }) {
+        permissionsRegistry.addPermissions(kratixPermissions);
+        // Modules' runners and stores come first: they are the operator's choice.
+        const allRunners = [...runners, BubblewrapPipelineRunner.fromConfig(config)];
+        const allFactories = [...factories, FilesystemStateStoreWriterFactory.fromConfig(config)];
+        const builtInKinds = new Set(BUILT_IN_KINDS.map(k => k.kind));
+        const kinds = new InMemoryKindRegistry(
+          allFactories
+            .filter(f => !builtInKinds.has(f.kind))
+            .map(f => ({
+              group: KRATIX_GROUP,
+              version: KRATIX_VERSION,
+              kind: f.kind,
+              plural: `${f.kind.toLowerCase()}s`,
+              namespaced: false,
+            })),
+        );
+        const store = await DatabaseObjectStore.create({ database, logger });
+        const queue = await DatabaseWorkQueue.create({ database });
+        const admission = new EngineAdmission(kinds);
+        const engine = new Engine({
+          store,
+          queue,
+          kinds,
+          logger,
+          runners: allRunners,
+          inProcess,
+          stateStoreFactories: allFactories,
+          workers: config.getOptionalNumber('kratix.engine.workers'),
+        });
+        httpRouter.use(
+          await createRouter({ store, kinds, admission, httpAuth, permissions, logger }),
+        );
+        lifecycle.addStartupHook(async () => {
+          await engine.start();
+          await bootstrapObjects({
+            files: config.getOptionalStringArray('kratix.bootstrap') ?? [],
+            store,
+            kinds,
+            admission,
+            logger,
+          });
+        });
+        lifecycle.addShutdownHook(() => engine.stop());
+      },
+    });
+  },
+});

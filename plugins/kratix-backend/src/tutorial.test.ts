@@ -1,0 +1,47 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { bwrapAvailable, startKratixBackend, tempDir, KratixTestBackend } from './__testUtils__/testBackend';
+import { tutorialSteps } from './__testUtils__/tutorial';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+const describeIfBwrap = bwrapAvailable() ? describe : describe.skip;
+if (!bwrapAvailable()) {
+  // eslint-disable-next-line no-console
+  console.warn('tutorial tests skipped: they need bubblewrap (apt-get install bubblewrap) to run the pipeline');
+}
+
+describeIfBwrap('the "Scheduling Promises" tutorial through the HTTP API', () => {
+  describe.each(databases.eachSupportedId())('on %s', databaseId => {
+    it('shows every outcome of the tutorial in one run', async () => {
+      const knex = await databases.init(databaseId);
+      const backend = await startKratixBackend({ knex, stateStoreRoot: tempDir('kratix-tutorial-') });
+      try {
+        for (const step of tutorialSteps) {
+          await step.act(backend);
+          await step.outcome(backend);
+        }
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('reaches the same outcomes when the backend restarts between steps', async () => {
+      const knex = await databases.init(databaseId);
+      const stateStoreRoot = tempDir('kratix-restart-');
+      let backend: KratixTestBackend = await startKratixBackend({ knex, stateStoreRoot });
+      try {
+        for (const step of tutorialSteps) {
+          await step.act(backend);
+          // Stop right after acting, before the engine has necessarily
+          // finished: the queue in the database must carry the work over.
+          await backend.stop();
+          backend = await startKratixBackend({ knex, stateStoreRoot });
+          await step.outcome(backend);
+        }
+      } finally {
+        await backend.stop();
+      }
+    });
+  });
+});

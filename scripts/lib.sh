@@ -1,0 +1,30 @@
+# Shared by start.sh and test.sh: what a fresh machine with only Node and npm
+# needs before the portal or its tests can run.
+
+YARN_JS="$(pwd)/.yarn/releases/yarn-4.13.0.cjs"
+
+yarn() { node "$YARN_JS" "$@"; }
+
+# Debian packages the project runs: bubblewrap (pipeline sandbox),
+# postgresql (tests), xz-utils and etcd-server (the kube-apiserver tests).
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "warning: missing Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+    return 0
+  fi
+  echo "installing Debian packages: ${missing[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+yarn_install() {
+  # better-sqlite3 builds from source against the local Node headers.
+  export npm_config_nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}"
+  [ "$npm_config_nodedir" = "undefined" ] && unset npm_config_nodedir
+  yarn install --immutable
+}
