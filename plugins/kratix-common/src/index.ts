@@ -6,3 +6,8 @@
  */
 export * from './types';
 export * from './permissions';
+export * from './labels';
+export * from './labelSelector';
+export * from './destinationSelectorsFile';
+export * from './scheduling';
+export * from './explain';
