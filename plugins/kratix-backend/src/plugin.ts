@@ -13,7 +13,7 @@ import { kratixPermissions } from '@kratix-backstage/plugin-kratix-common';
 import { DatabaseObjectStore } from './store/DatabaseObjectStore';
 import { DatabaseWorkQueue } from './store/DatabaseWorkQueue';
 import { BubblewrapPipelineRunner } from './pipelines/BubblewrapPipelineRunner';
-import { FilesystemStateStoreWriterFactory } from './statestores/FilesystemStateStoreWriter';
+import { FilesystemStateStoreWriterFactory } from './statestores/FilesystemStateStore';
 import { createRouter } from './api/createRouter';
 import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';

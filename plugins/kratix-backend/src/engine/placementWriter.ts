@@ -42,6 +42,11 @@ async function writeAggregated(
     filename: destination.spec?.filepath?.filename,
     placements: live.map(placementInput),
   });
+  // Kratix removes the file once no workload is left in it.
+  if (file.content === '') {
+    await writer.update({ write: [], remove: [file.path], message: `Delete from: ${trigger}` });
+    return [];
+  }
   await writer.update({ write: [file], remove: [], message: `Update from: ${trigger}` });
   return [file.path];
 }
