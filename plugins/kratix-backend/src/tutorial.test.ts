@@ -1,17 +1,12 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import { bwrapAvailable, startKratixBackend, tempDir, KratixTestBackend } from './__testUtils__/testBackend';
+import { startKratixBackend, tempDir, KratixTestBackend } from './__testUtils__/testBackend';
+import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
 import { tutorialSteps } from './__testUtils__/tutorial';
+import { kratixTestDatabases } from './__testUtils__/databases';
 
 jest.setTimeout(120_000);
 
-const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-const describeIfBwrap = bwrapAvailable() ? describe : describe.skip;
-if (!bwrapAvailable()) {
-  // eslint-disable-next-line no-console
-  console.warn('tutorial tests skipped: they need bubblewrap (apt-get install bubblewrap) to run the pipeline');
-}
-
-describeIfBwrap('the "Scheduling Promises" tutorial through the HTTP API', () => {
+const databases = kratixTestDatabases();
+describeWithBwrap('the "Scheduling Promises" tutorial through the HTTP API', () => {
   describe.each(databases.eachSupportedId())('on %s', databaseId => {
     it('shows every outcome of the tutorial in one run', async () => {
       const knex = await databases.init(databaseId);

@@ -25,6 +25,8 @@ export interface ContainerRunResult {
   exitCode: number;
   /** Combined stdout and stderr, possibly truncated. */
   logs: string;
+  /** Stopped because it ran past its time limit. */
+  timedOut?: boolean;
 }
 
 /** Runs pipeline containers somewhere: locally, in a sandbox, in a cluster. */

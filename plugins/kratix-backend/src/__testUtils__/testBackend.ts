@@ -14,6 +14,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
+import { kratixPlugin } from '../plugin';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const EXAMPLES = path.join(REPO_ROOT, 'examples');
@@ -67,7 +68,7 @@ export async function startKratixBackend(options: {
   const logs: LogRecord[] = [];
   const backend = await startTestBackend({
     features: [
-      import('../index'),
+      kratixPlugin,
       mockServices.database.factory({ knex: options.knex }),
       createServiceFactory({
         service: coreServices.logger,
@@ -159,9 +160,4 @@ export function listFiles(root: string): string[] {
   };
   walk(root);
   return out.sort();
-}
-
-/** Pipelines run under bubblewrap; tests that run one need it installed. */
-export function bwrapAvailable(): boolean {
-  return fs.existsSync('/usr/bin/bwrap');
 }

@@ -136,7 +136,6 @@ function createAjv() {
     'x-kubernetes-list-map-keys',
     'x-kubernetes-map-type',
     'x-kubernetes-validations',
-    'nullable',
   ]) {
     ajv.addKeyword({ keyword });
   }

@@ -1,0 +1,416 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ContainerSpec,
+  DestinationSelectorsError,
+  KubeObject,
+  parseDestinationSelectorsFile,
+  PipelineObject,
+  WorkloadGroup,
+} from '@kratix-backstage/plugin-kratix-common';
+import {
+  InProcessPipeline,
+  PipelineRunner,
+} from '@kratix-backstage/plugin-kratix-node';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { capturingLogger } from './capturingLogger';
+import { lastLines, LogTail } from './logTail';
+import {
+  DEFAULT_OUTPUT_LIMITS,
+  OutputLimits,
+  PipelineOutputError,
+  readMetadataFile,
+  readOutputTree,
+} from './outputTree';
+import { buildWorkloadGroups, WorkflowSelectorSource } from './workloadGroups';
+
+export type PipelineFailureReason =
+  | 'ImageNotMapped'
+  | 'ContainerFailed'
+  | 'Timeout'
+  | 'Aborted'
+  | 'InvalidOutput'
+  | 'OutputTooLarge'
+  | 'InvalidDestinationSelectors'
+  | 'InvalidStatus';
+
+export type PipelineResult =
+  | {
+      ok: true;
+      workloadGroups: WorkloadGroup[];
+      /** `/kratix/metadata/status.yaml`, to merge into the object's status. */
+      status?: Record<string, unknown>;
+      workflowControl?: Record<string, unknown>;
+      logs: string;
+    }
+  | {
+      ok: false;
+      reason: PipelineFailureReason;
+      message: string;
+      logs: string;
+    };
+
+export interface RunPipelineOptions {
+  pipeline: PipelineObject;
+  /** The Promise or resource request, written to `/kratix/input/object.yaml`. */
+  object: KubeObject;
+  /** The `KRATIX_*` variables (see `kratixEnv`). */
+  env: Record<string, string>;
+  /** Tried in order; the first that can run a container's image runs it. */
+  runners: PipelineRunner[];
+  /** In-process pipelines by image; they take precedence over runners. */
+  inProcess: Map<string, InProcessPipeline>;
+  logger: LoggerService;
+  signal?: AbortSignal;
+  /** Defaults from `KRATIX_WORKFLOW_TYPE` in `env`. */
+  selectorSource?: WorkflowSelectorSource;
+  limits?: Partial<OutputLimits>;
+  /** Per in-process container; runners enforce their own timeouts. */
+  inProcessTimeoutMs?: number;
+}
+
+const DEFAULT_IN_PROCESS_TIMEOUT_MS = 5 * 60 * 1000;
+const LOG_TAIL_LINES = 20;
+const MAX_IN_PROCESS_LOG_BYTES = 256 * 1024;
+
+interface Dirs {
+  input: string;
+  output: string;
+  metadata: string;
+}
+
+type Failure = Extract<PipelineResult, { ok: false }>;
+type ContainerOutcome =
+  | { ok: true; logs: string }
+  | (Omit<Failure, 'ok'> & { ok: false });
+
+/**
+ * Runs one pipeline the way Kratix runs its Job: containers in order over
+ * shared `/kratix` directories, then turns `/kratix/output` and
+ * `/kratix/metadata` into workload groups, status and workflow control.
+ */
+export async function runPipeline(
+  options: RunPipelineOptions,
+): Promise<PipelineResult> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'kratix-pipeline-'));
+  const dirs: Dirs = {
+    input: path.join(workDir, 'input'),
+    output: path.join(workDir, 'output'),
+    metadata: path.join(workDir, 'metadata'),
+  };
+  const logs: string[] = [];
+  const fail = (
+    reason: PipelineFailureReason,
+    message: string,
+  ): PipelineResult => ({ ok: false, reason, message, logs: logs.join('') });
+
+  try {
+    await Promise.all(Object.values(dirs).map(dir => fs.mkdir(dir)));
+    await fs.writeFile(
+      path.join(dirs.input, 'object.yaml'),
+      stringifyYaml(options.object),
+    );
+
+    for (const container of options.pipeline.spec.containers) {
+      if (options.signal?.aborted) {
+        return fail(
+          'Aborted',
+          `pipeline "${pipelineName(options)}" was aborted`,
+        );
+      }
+      const outcome = await runContainer(container, dirs, options);
+      logs.push(`==> container "${container.name}" (${container.image})\n`);
+      logs.push(ensureNewline(outcome.logs));
+      if (!outcome.ok) {
+        return fail(outcome.reason, outcome.message);
+      }
+    }
+
+    const collected = await collect(dirs, options);
+    return collected.ok
+      ? { ...collected, logs: logs.join('') }
+      : fail(collected.reason, collected.message);
+  } finally {
+    await fs
+      .rm(workDir, { recursive: true, force: true })
+      .catch(error =>
+        options.logger.warn(
+          `cannot remove pipeline directory ${workDir}`,
+          error,
+        ),
+      );
+  }
+}
+
+async function runContainer(
+  container: ContainerSpec,
+  dirs: Dirs,
+  options: RunPipelineOptions,
+): Promise<ContainerOutcome> {
+  const which = `container "${container.name}" of pipeline "${pipelineName(
+    options,
+  )}"`;
+  // The KRATIX_* values win: they describe what is running, and a container
+  // that redefines them would only confuse its own tooling.
+  const env = { ...containerEnv(container), ...options.env };
+  const logger = options.logger.child({ container: container.name });
+
+  const inProcess = options.inProcess.get(container.image);
+  if (inProcess) {
+    return runInProcess(inProcess, which, env, dirs, options, logger);
+  }
+
+  const runner = options.runners.find(r => r.canRun(container));
+  if (!runner) {
+    return {
+      ok: false,
+      reason: 'ImageNotMapped',
+      message: `no pipeline runner can run image "${container.image}" (${which}); map it in kratix.pipelines.images`,
+      logs: '',
+    };
+  }
+
+  const controller = linkedController(options.signal);
+  try {
+    const result = await runner.run({
+      container,
+      inputDir: dirs.input,
+      outputDir: dirs.output,
+      metadataDir: dirs.metadata,
+      env,
+      signal: controller.signal,
+      logger,
+    });
+    const timedOut = result.timedOut === true;
+    if (timedOut) {
+      return failed('Timeout', `${which} timed out`, result.logs);
+    }
+    if (options.signal?.aborted) {
+      return failed('Aborted', `${which} was aborted`, result.logs);
+    }
+    if (result.exitCode !== 0) {
+      return failed(
+        'ContainerFailed',
+        `${which} failed with exit code ${result.exitCode}`,
+        result.logs,
+      );
+    }
+    return { ok: true, logs: result.logs };
+  } catch (error) {
+    return failed(
+      'ContainerFailed',
+      `${which} could not be run: ${(error as Error).message}`,
+      '',
+    );
+  } finally {
+    controller.dispose();
+  }
+}
+
+async function runInProcess(
+  pipeline: InProcessPipeline,
+  which: string,
+  env: Record<string, string>,
+  dirs: Dirs,
+  options: RunPipelineOptions,
+  logger: LoggerService,
+): Promise<ContainerOutcome> {
+  const tail = new LogTail(MAX_IN_PROCESS_LOG_BYTES);
+  const controller = linkedController(options.signal);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.inProcessTimeoutMs ?? DEFAULT_IN_PROCESS_TIMEOUT_MS);
+  try {
+    // Raced against the signal: a pipeline that ignores it must not hold the
+    // workflow forever.
+    await untilAborted(
+      pipeline.run({
+        object: structuredClone(options.object),
+        env,
+        outputDir: dirs.output,
+        metadataDir: dirs.metadata,
+        signal: controller.signal,
+        logger: capturingLogger(logger, tail),
+      }),
+      controller.signal,
+    );
+    return { ok: true, logs: tail.toString() };
+  } catch (error) {
+    if (timedOut) {
+      return failed('Timeout', `${which} timed out`, tail.toString());
+    }
+    if (options.signal?.aborted) {
+      return failed('Aborted', `${which} was aborted`, tail.toString());
+    }
+    tail.write(`error: ${(error as Error).message}\n`);
+    return failed('ContainerFailed', `${which} failed`, tail.toString());
+  } finally {
+    clearTimeout(timer);
+    controller.dispose();
+  }
+}
+
+type Collected =
+  | Omit<Extract<PipelineResult, { ok: true }>, 'logs'>
+  | Omit<Failure, 'logs'>;
+
+async function collect(
+  dirs: Dirs,
+  options: RunPipelineOptions,
+): Promise<Collected> {
+  const limits = { ...DEFAULT_OUTPUT_LIMITS, ...options.limits };
+  try {
+    const tree = await readOutputTree(dirs.output, limits);
+
+    const selectorsText = await readMetadataFile(
+      dirs.metadata,
+      'destination-selectors.yaml',
+    );
+    let selectors;
+    try {
+      selectors =
+        selectorsText === undefined
+          ? undefined
+          : parseDestinationSelectorsFile(selectorsText, tree.topLevelDirs);
+    } catch (error) {
+      // The parser's messages already name the file, in Kratix's wording.
+      return {
+        ok: false,
+        reason: 'InvalidDestinationSelectors',
+        message:
+          error instanceof DestinationSelectorsError
+            ? error.message
+            : `invalid destination-selectors.yaml: ${(error as Error).message}`,
+      };
+    }
+
+    const status = await readYamlMap(dirs.metadata, 'status.yaml');
+    const workflowControl = await readYamlMap(
+      dirs.metadata,
+      'workflow-control.yaml',
+    );
+    if (typeof status === 'string' || typeof workflowControl === 'string') {
+      return {
+        ok: false,
+        reason: 'InvalidStatus',
+        message: [status, workflowControl]
+          .filter(m => typeof m === 'string')
+          .join('; '),
+      };
+    }
+
+    return {
+      ok: true,
+      workloadGroups: buildWorkloadGroups(
+        tree.files,
+        selectors,
+        options.selectorSource ?? defaultSelectorSource(options.env),
+      ),
+      ...(status ? { status } : {}),
+      ...(workflowControl ? { workflowControl } : {}),
+    };
+  } catch (error) {
+    if (error instanceof PipelineOutputError) {
+      return { ok: false, reason: error.reason, message: error.message };
+    }
+    return {
+      ok: false,
+      reason: 'InvalidOutput',
+      message: `cannot read the pipeline's output: ${(error as Error).message}`,
+    };
+  }
+}
+
+/** The map in a metadata YAML file, undefined if absent, a message if bad. */
+async function readYamlMap(
+  metadataDir: string,
+  name: string,
+): Promise<Record<string, unknown> | string | undefined> {
+  const text = await readMetadataFile(metadataDir, name);
+  if (text === undefined) {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    return `invalid /kratix/metadata/${name}: ${(error as Error).message}`;
+  }
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return `invalid /kratix/metadata/${name}: expected a YAML map`;
+  }
+  return value as Record<string, unknown>;
+}
+
+function defaultSelectorSource(
+  env: Record<string, string>,
+): WorkflowSelectorSource {
+  return env.KRATIX_WORKFLOW_TYPE === 'promise'
+    ? 'promise-workflow'
+    : 'resource-workflow';
+}
+
+function containerEnv(container: ContainerSpec): Record<string, string> {
+  return Object.fromEntries(
+    (container.env ?? []).map(({ name, value }) => [name, value ?? '']),
+  );
+}
+
+function failed(
+  reason: PipelineFailureReason,
+  message: string,
+  logs: string,
+): ContainerOutcome {
+  const tail = lastLines(logs, LOG_TAIL_LINES).trim();
+  return {
+    ok: false,
+    reason,
+    message: tail ? `${message}; last log lines:\n${tail}` : message,
+    logs,
+  };
+}
+
+function pipelineName(options: RunPipelineOptions): string {
+  return options.pipeline.metadata.name;
+}
+
+function ensureNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** An AbortController that also aborts when `parent` does. */
+function linkedController(parent: AbortSignal | undefined) {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) {
+    onAbort();
+  } else {
+    parent?.addEventListener('abort', onAbort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    dispose: () => parent?.removeEventListener('abort', onAbort),
+  };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('aborted'));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
