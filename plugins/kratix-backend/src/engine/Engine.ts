@@ -108,6 +108,13 @@ export class Engine {
     await Promise.allSettled(this.workers);
   }
 
+  /** Hands an interrupted claim back at once rather than at lease expiry. */
+  private async release(item: ClaimedItem) {
+    await this.options.queue.retry(item, 0).catch(e =>
+      this.options.logger.warn(`could not release ${item.key}: ${e}`),
+    );
+  }
+
   /** Reconciling everything once is what makes a restart resume safely. */
   private async resync() {
     const { store, kinds } = this.options;
@@ -271,7 +278,10 @@ export class Engine {
           await queue.complete(item);
         }
       } catch (e) {
-        if (this.stopped) return;
+        if (this.stopped) {
+          await this.release(item);
+          return;
+        }
         const delay = Math.min(1000 * 2 ** Math.min(item.attempts, 10), this.options.maxBackoffMs ?? 60_000);
         logger.warn(`reconcile of ${item.key} failed (attempt ${item.attempts + 1}), retrying in ${delay} ms: ${(e as Error).message}`);
         await queue.retry(item, delay).catch(() => undefined);

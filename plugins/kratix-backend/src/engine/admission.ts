@@ -24,6 +24,8 @@ export const FINALIZER = 'kratix.io/cleanup';
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const FILEPATH_MODES = ['nestedByMetadata', 'aggregatedYAML', 'none'];
 
+const sameKind = (a: KindInfo, b: KindInfo) => a.group === b.group && a.kind === b.kind;
+
 function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
   const causes: FieldCause[] = [];
   const name = object.metadata?.name;
@@ -194,9 +196,9 @@ export class EngineAdmission implements Admission {
       delete copy.metadata.namespace;
     }
     const causes = nameCauses(copy, kind.namespaced);
-    if (kind === PROMISE_KIND) {
+    if (sameKind(kind, PROMISE_KIND)) {
       causes.push(...(await this.promiseCauses(copy as PromiseObject, previous)));
-    } else if (kind === DESTINATION_KIND) {
+    } else if (sameKind(kind, DESTINATION_KIND)) {
       causes.push(...this.destinationCauses(copy as DestinationObject, previous));
     } else if (isStateStoreKind(kind)) {
       causes.push(...stateStoreCauses(copy));
@@ -206,7 +208,7 @@ export class EngineAdmission implements Admission {
     if (causes.length) {
       throw new InvalidObjectError(kind.kind, copy.metadata?.name ?? '', causes);
     }
-    if (kind === PROMISE_KIND || kind === DESTINATION_KIND || kind.promiseName) {
+    if (sameKind(kind, PROMISE_KIND) || sameKind(kind, DESTINATION_KIND) || kind.promiseName) {
       const finalizers = new Set(copy.metadata.finalizers ?? previous?.metadata.finalizers ?? []);
       if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
       copy.metadata.finalizers = [...finalizers];

@@ -107,6 +107,11 @@ export async function runWorkflow(
       selectorSource:
         target.type === 'resource' ? 'resource-workflow' : 'promise-workflow',
     });
+    if (!result.ok && ctx.signal.aborted) {
+      // Shutting down is not the pipeline's failure: leave no verdict, so the
+      // next start runs it again.
+      throw new Error(`pipeline ${pipeline.metadata.name} interrupted by shutdown`);
+    }
     if (!result.ok) {
       logger.warn(`pipeline failed: ${result.message}`);
       return {

@@ -1,0 +1,268 @@
+import type {
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import type { BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  KubeObject,
+  kratixReadPermission,
+  parseLabelSelector,
+} from '@kratix-backstage/plugin-kratix-common';
+import express, { Request, Response } from 'express';
+import Router from 'express-promise-router';
+import type { Admission, KindInfo, KindRegistry } from '../engine/types';
+import type { ListOptions, ObjectStore } from '../store/types';
+import { applyManifests } from './apply';
+import { authorize, writePermissionForKind } from './authorization';
+import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
+import { MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
+import { apiVersionOf, ObjectOperations } from './objects';
+import {
+  badRequest,
+  methodNotAllowed,
+  notFoundHandler,
+  resourceName,
+  routeNotFound,
+  statusErrorHandler,
+  unsupportedMediaType,
+} from './status';
+
+export interface RouterOptions {
+  store: ObjectStore;
+  kinds: KindRegistry;
+  admission: Admission;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  logger: LoggerService;
+}
+
+const CLUSTER_COLLECTION = '/apis/:group/:version/:plural';
+const CLUSTER_ITEM = '/apis/:group/:version/:plural/:name';
+const NAMESPACED_COLLECTION =
+  '/apis/:group/:version/namespaces/:namespace/:plural';
+const NAMESPACED_ITEM =
+  '/apis/:group/:version/namespaces/:namespace/:plural/:name';
+
+/**
+ * The Kubernetes-shaped HTTP API of the plugin (mounted at `/api/kratix`):
+ * objects under `/apis/{group}/{version}/...`, `POST /apply` for
+ * multi-document YAML, every error a Kubernetes `Status`.
+ */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { store, kinds, admission, httpAuth, permissions, logger } = options;
+  const objects = new ObjectOperations(store, admission);
+  const router = Router();
+
+  // Users and services (the static external-access token is a service).
+  router.use(async (req, res, next) => {
+    res.locals.credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    next();
+  });
+
+  const allow = (res: Response, wanted: BasicPermission[], resource?: string) =>
+    authorize(
+      permissions,
+      res.locals.credentials as BackstageCredentials,
+      wanted,
+      resource,
+    );
+
+  /**
+   * The kind a path names. `namespaced` says which form the path has:
+   * a cluster-scoped kind under a namespace path, or the reverse, is 404.
+   * `undefined` accepts both (listing a namespaced kind across namespaces).
+   */
+  const kindOf = (req: Request, namespaced?: boolean): KindInfo => {
+    const { group, version, plural } = req.params;
+    const kind = kinds.byPlural(group, version, plural);
+    if (!kind || (namespaced !== undefined && kind.namespaced !== namespaced)) {
+      throw routeNotFound();
+    }
+    return kind;
+  };
+
+  const listOf = (kind: KindInfo, items: KubeObject[]) => ({
+    apiVersion: apiVersionOf(kind),
+    kind: `${kind.kind}List`,
+    metadata: { resourceVersion: '' },
+    items,
+  });
+
+  router.post('/apply', applyBodyParser(), async (req, res) => {
+    // A body parsed as JSON upstream is still a valid (YAML) document.
+    let text = '';
+    if (typeof req.body === 'string') text = req.body;
+    else if (req.body && typeof req.body === 'object')
+      text = Object.keys(req.body).length ? JSON.stringify(req.body) : '';
+    const result = await applyManifests(text, {
+      kinds,
+      objects,
+      authorize: wanted => allow(res, wanted),
+    });
+    res.json(result);
+  });
+
+  router.use('/apis', ...objectBodyParsers());
+
+  // Discovery of the kinds a group/version serves (Kubernetes APIResourceList).
+  router.get('/apis/:group/:version', async (req, res) => {
+    const { group, version } = req.params;
+    const served = kinds
+      .list()
+      .filter(k => k.group === group && k.version === version);
+    if (served.length === 0) throw routeNotFound();
+    await allow(res, [kratixReadPermission]);
+    res.json({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: served.map(k => ({
+        name: k.plural,
+        kind: k.kind,
+        namespaced: k.namespaced,
+        verbs: k.readOnly
+          ? ['get', 'list']
+          : [
+              'create',
+              'delete',
+              'deletecollection',
+              'get',
+              'list',
+              'patch',
+              'update',
+            ],
+      })),
+    });
+  });
+
+  // Reads.
+  router.get(CLUSTER_COLLECTION, async (req, res) => {
+    const kind = kindOf(req);
+    await allow(res, [kratixReadPermission], resourceName(kind));
+    const items = await objects.list(kind, undefined, labelSelectorOf(req));
+    res.json(listOf(kind, items));
+  });
+  router.get(NAMESPACED_COLLECTION, async (req, res) => {
+    const kind = kindOf(req, true);
+    await allow(res, [kratixReadPermission], resourceName(kind));
+    const items = await objects.list(
+      kind,
+      req.params.namespace,
+      labelSelectorOf(req),
+    );
+    res.json(listOf(kind, items));
+  });
+  router.get([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
+    const namespace = req.params.namespace;
+    const kind = kindOf(req, namespace !== undefined);
+    await allow(res, [kratixReadPermission], resourceName(kind));
+    res.json(await objects.get(kind, req.params.name, namespace));
+  });
+
+  // Writes.
+  const writable = async (req: Request, res: Response, namespaced: boolean) => {
+    const kind = kindOf(req, namespaced);
+    await allow(res, [writePermissionForKind(kind)], resourceName(kind));
+    return kind;
+  };
+
+  router.post(CLUSTER_COLLECTION, async (req, res) => {
+    const kind = await writable(req, res, false);
+    res.status(201).json(await objects.create(kind, readObjectBody(req)));
+  });
+  router.post(NAMESPACED_COLLECTION, async (req, res) => {
+    const kind = await writable(req, res, true);
+    res
+      .status(201)
+      .json(
+        await objects.create(kind, readObjectBody(req), req.params.namespace),
+      );
+  });
+
+  router.put([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
+    const namespace = req.params.namespace;
+    const kind = await writable(req, res, namespace !== undefined);
+    res.json(
+      await objects.replace(
+        kind,
+        req.params.name,
+        readObjectBody(req),
+        namespace,
+      ),
+    );
+  });
+
+  router.patch([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
+    const namespace = req.params.namespace;
+    const kind = await writable(req, res, namespace !== undefined);
+    if (!req.is(MERGE_PATCH_CONTENT_TYPE)) {
+      throw unsupportedMediaType(req.get('content-type'), [
+        MERGE_PATCH_CONTENT_TYPE,
+      ]);
+    }
+    res.json(await objects.patch(kind, req.params.name, req.body, namespace));
+  });
+
+  router.delete([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
+    const namespace = req.params.namespace;
+    const kind = await writable(req, res, namespace !== undefined);
+    res.json(await objects.delete(kind, req.params.name, namespace));
+  });
+
+  router.delete(CLUSTER_COLLECTION, async (req, res) => {
+    const kind = await writable(req, res, false);
+    const items = await objects.deleteCollection(
+      kind,
+      undefined,
+      labelSelectorOf(req),
+    );
+    res.json(listOf(kind, items));
+  });
+  router.delete(NAMESPACED_COLLECTION, async (req, res) => {
+    const kind = await writable(req, res, true);
+    const items = await objects.deleteCollection(
+      kind,
+      req.params.namespace,
+      labelSelectorOf(req),
+    );
+    res.json(listOf(kind, items));
+  });
+
+  // A known kind with a method its path does not serve: 405, else 404.
+  router.all(
+    [CLUSTER_COLLECTION, CLUSTER_ITEM, NAMESPACED_COLLECTION, NAMESPACED_ITEM],
+    async req => {
+      const { group, version, plural } = req.params;
+      if (!kinds.byPlural(group, version, plural)) throw routeNotFound();
+      throw methodNotAllowed();
+    },
+  );
+
+  router.use(notFoundHandler);
+  router.use(statusErrorHandler(logger));
+  return router;
+}
+
+/** `?labelSelector=` parsed, or undefined when absent or empty. */
+function labelSelectorOf(req: Request): ListOptions['labelSelector'] {
+  const query = req.query.labelSelector;
+  if (query === undefined || query === '') return undefined;
+  if (typeof query !== 'string') {
+    throw badRequest('labelSelector must be given once, as a string');
+  }
+  try {
+    return parseLabelSelector(query);
+  } catch (error) {
+    if (isError(error) && error.name === 'LabelSelectorParseError') {
+      throw badRequest(`invalid labelSelector "${query}": ${error.message}`);
+    }
+    throw error;
+  }
+}

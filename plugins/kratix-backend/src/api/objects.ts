@@ -1,0 +1,522 @@
+import { isError } from '@backstage/errors';
+import type {
+  KubeObject,
+  ObjectMeta,
+} from '@kratix-backstage/plugin-kratix-common';
+import type { Admission, KindInfo } from '../engine/types';
+import type { ListOptions, ObjectKey, ObjectStore } from '../store/types';
+import { applyMergePatch, isPlainObject } from './mergePatch';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  isAlreadyExists,
+  isConflict,
+  methodNotAllowed,
+  notFound,
+  Status,
+  StatusError,
+  success,
+} from './status';
+
+/** What an apply did to one object, as `kubectl apply` reports it. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/**
+ * Annotation holding the label and annotation keys the last apply set
+ * (JSON `{"labels": [...], "annotations": [...]}`): lets a later apply
+ * remove those it set itself while keeping those set by others (`kubectl
+ * label`, a merge patch, the portal). Only keys, unlike kubectl's
+ * `last-applied-configuration`, so a Promise carrying large dependencies
+ * is not stored twice (nor hits Kubernetes' 256 KiB annotation limit).
+ */
+export const LAST_APPLIED_ANNOTATION = 'kratix.backstage.io/last-applied-keys';
+
+interface AppliedKeys {
+  labels: string[];
+  annotations: string[];
+}
+
+/** Attempts of a read-modify-write (patch, apply) racing other writers. */
+const MAX_ATTEMPTS = 5;
+
+/** Metadata the server owns: ignored on create. */
+const SERVER_METADATA: (keyof ObjectMeta)[] = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+];
+
+export function apiVersionOf(kind: KindInfo): string {
+  return kind.group ? `${kind.group}/${kind.version}` : kind.version;
+}
+
+function keyOf(kind: KindInfo, name: string, namespace?: string): ObjectKey {
+  return kind.namespaced
+    ? { group: kind.group, kind: kind.kind, namespace, name }
+    : { group: kind.group, kind: kind.kind, name };
+}
+
+/**
+ * Checks and normalises an object sent by a client for `kind`: apiVersion
+ * and kind default to (and must match) the kind, the namespace defaults to
+ * the request's and must match it, cluster-scoped objects lose any
+ * namespace, a name is required. The input is not changed.
+ */
+export function normalizeIncoming(
+  kind: KindInfo,
+  body: Record<string, unknown>,
+  namespace: string | undefined,
+): KubeObject {
+  const expectedApiVersion = apiVersionOf(kind);
+  const apiVersion = body.apiVersion ?? expectedApiVersion;
+  if (apiVersion !== expectedApiVersion) {
+    throw badRequest(
+      `the API version in the data (${String(
+        apiVersion,
+      )}) does not match the expected API version (${expectedApiVersion})`,
+    );
+  }
+  const kindName = body.kind ?? kind.kind;
+  if (kindName !== kind.kind) {
+    throw badRequest(
+      `the kind in the data (${String(
+        kindName,
+      )}) does not match the expected kind (${kind.kind})`,
+    );
+  }
+  if (body.metadata !== undefined && !isPlainObject(body.metadata)) {
+    throw badRequest('metadata must be an object');
+  }
+  const metadata = { ...(body.metadata ?? {}) } as Record<string, unknown>;
+  const name = metadata.name;
+  if (typeof name !== 'string' || name === '') {
+    throw new StatusError(
+      422,
+      'Invalid',
+      `${kind.kind}.${kind.group} "" is invalid: metadata.name: Required value: name is required`,
+      {
+        name: '',
+        group: kind.group,
+        kind: kind.kind,
+        causes: [
+          {
+            field: 'metadata.name',
+            message: 'Required value: name is required',
+            reason: 'FieldValueRequired',
+          },
+        ],
+      },
+    );
+  }
+  if (kind.namespaced) {
+    const given = metadata.namespace;
+    if (given === undefined || given === '') {
+      metadata.namespace = namespace;
+    } else if (typeof given !== 'string') {
+      throw badRequest('metadata.namespace must be a string');
+    } else if (namespace !== undefined && given !== namespace) {
+      throw badRequest(
+        `the namespace of the provided object (${given}) does not match the namespace sent on the request (${namespace})`,
+      );
+    }
+    if (!metadata.namespace) {
+      throw badRequest(`${kind.kind} "${name}" needs a namespace`);
+    }
+  } else {
+    delete metadata.namespace;
+  }
+  return {
+    ...body,
+    apiVersion: expectedApiVersion,
+    kind: kind.kind,
+    metadata: metadata as unknown as ObjectMeta,
+  } as KubeObject;
+}
+
+function withoutStatus(object: KubeObject): KubeObject {
+  const { status: _status, ...rest } = object;
+  return rest;
+}
+
+function withoutServerMetadata(object: KubeObject): KubeObject {
+  const metadata = { ...object.metadata };
+  for (const field of SERVER_METADATA) {
+    delete metadata[field];
+  }
+  return { ...object, metadata };
+}
+
+function namedError(error: unknown, name: string): boolean {
+  return isError(error) && error.name === name;
+}
+
+/**
+ * The object operations behind the HTTP API: reads, and writes that go
+ * through admission before reaching the store. Errors come out as
+ * `StatusError`s in Kubernetes wording where this layer knows the object.
+ */
+export class ObjectOperations {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly admission: Admission,
+  ) {}
+
+  async get(kind: KindInfo, name: string, namespace?: string) {
+    const object = await this.store.get(keyOf(kind, name, namespace));
+    if (!object) {
+      throw notFound(kind, name);
+    }
+    return object;
+  }
+
+  list(
+    kind: KindInfo,
+    namespace: string | undefined,
+    labelSelector: ListOptions['labelSelector'],
+  ) {
+    const options: ListOptions = {};
+    if (namespace !== undefined) options.namespace = namespace;
+    if (labelSelector !== undefined) options.labelSelector = labelSelector;
+    return this.store.list({ group: kind.group, kind: kind.kind }, options);
+  }
+
+  async create(
+    kind: KindInfo,
+    body: Record<string, unknown>,
+    namespace?: string,
+  ): Promise<KubeObject> {
+    assertWritable(kind);
+    const object = withoutServerMetadata(
+      withoutStatus(normalizeIncoming(kind, body, namespace)),
+    );
+    return this.createAdmitted(kind, object);
+  }
+
+  async replace(
+    kind: KindInfo,
+    name: string,
+    body: Record<string, unknown>,
+    namespace?: string,
+  ): Promise<KubeObject> {
+    assertWritable(kind);
+    const object = withoutStatus(normalizeIncoming(kind, body, namespace));
+    if (object.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+    const previous = await this.get(kind, name, namespace);
+    const admitted = await this.admission.admit(object, previous, kind);
+    return this.updateAdmitted(kind, admitted);
+  }
+
+  /** Applies an RFC 7386 merge patch to the stored object. */
+  async patch(
+    kind: KindInfo,
+    name: string,
+    patch: unknown,
+    namespace?: string,
+  ): Promise<KubeObject> {
+    assertWritable(kind);
+    if (!isPlainObject(patch)) {
+      throw badRequest('a merge patch must be a JSON object');
+    }
+    const pinned =
+      isPlainObject(patch.metadata) &&
+      patch.metadata.resourceVersion !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      const previous = await this.get(kind, name, namespace);
+      const patched = applyMergePatch(withoutStatus(previous), patch);
+      if (!isPlainObject(patched)) {
+        throw badRequest('the patched object is not an object');
+      }
+      const object = normalizeIncoming(kind, patched, namespace);
+      if (object.metadata.name !== name) {
+        throw badRequest(
+          `the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`,
+        );
+      }
+      const admitted = await this.admission.admit(object, previous, kind);
+      try {
+        return await this.updateAdmitted(kind, admitted);
+      } catch (error) {
+        if (pinned || attempt >= MAX_ATTEMPTS || !isRetryable(error)) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  /**
+   * Deletes one object: answers the object, marked with its
+   * deletionTimestamp, while finalizers hold it, else a Success `Status`.
+   */
+  async delete(
+    kind: KindInfo,
+    name: string,
+    namespace?: string,
+  ): Promise<KubeObject | Status> {
+    assertWritable(kind);
+    const previous = await this.get(kind, name, namespace);
+    let remaining: KubeObject | undefined;
+    try {
+      remaining = await this.store.delete(keyOf(kind, name, namespace));
+    } catch (error) {
+      if (namedError(error, 'NotFoundError')) throw notFound(kind, name);
+      throw error;
+    }
+    if (remaining) {
+      return remaining;
+    }
+    return success({
+      name,
+      group: kind.group,
+      kind: kind.plural,
+      uid: previous.metadata.uid,
+    });
+  }
+
+  /**
+   * Deletes every object of the kind (in the namespace, matching the
+   * selector when given); answers them as they are after the delete.
+   */
+  async deleteCollection(
+    kind: KindInfo,
+    namespace: string | undefined,
+    labelSelector: ListOptions['labelSelector'],
+  ): Promise<KubeObject[]> {
+    assertWritable(kind);
+    const objects = await this.list(kind, namespace, labelSelector);
+    const result: KubeObject[] = [];
+    for (const object of objects) {
+      try {
+        const remaining = await this.store.delete(
+          keyOf(kind, object.metadata.name, object.metadata.namespace),
+        );
+        result.push(remaining ?? object);
+      } catch (error) {
+        // Deleted meanwhile by someone else: already the wanted outcome.
+        if (!namedError(error, 'NotFoundError')) throw error;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Creates the object, or updates the existing one the way `kubectl
+   * apply` does: spec (and any other top-level field) from the document,
+   * status and server metadata kept, labels and annotations merged three
+   * ways with the keys of the last apply (removed when the previous apply
+   * set them and this one does not; kept when set by someone else).
+   */
+  async apply(
+    kind: KindInfo,
+    body: Record<string, unknown>,
+  ): Promise<{ object: KubeObject; action: ApplyAction }> {
+    assertWritable(kind);
+    const given = isPlainObject(body.metadata)
+      ? body.metadata.namespace
+      : undefined;
+    const defaultNamespace =
+      typeof given === 'string' && given !== '' ? given : 'default';
+    const document = withoutStatus(
+      normalizeIncoming(
+        kind,
+        body,
+        kind.namespaced ? defaultNamespace : undefined,
+      ),
+    );
+    const { name, namespace } = document.metadata;
+    const pinned = document.metadata.resourceVersion !== undefined;
+    const lastApplied = appliedKeys(document);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = await this.store.get(keyOf(kind, name, namespace));
+        if (!existing) {
+          const object = withoutServerMetadata(document);
+          object.metadata.annotations = {
+            ...object.metadata.annotations,
+            [LAST_APPLIED_ANNOTATION]: lastApplied,
+          };
+          return {
+            object: await this.createAdmitted(kind, object),
+            action: 'created',
+          };
+        }
+        const desired = mergeApplied(existing, document, lastApplied);
+        const admitted = await this.admission.admit(desired, existing, kind);
+        if (sameDesiredState(admitted, existing)) {
+          return { object: existing, action: 'unchanged' };
+        }
+        return {
+          object: await this.updateAdmitted(kind, admitted),
+          action: 'configured',
+        };
+      } catch (error) {
+        if (pinned || attempt >= MAX_ATTEMPTS || !isRetryable(error)) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async createAdmitted(kind: KindInfo, object: KubeObject) {
+    const admitted = await this.admission.admit(object, undefined, kind);
+    try {
+      return await this.store.create(admitted);
+    } catch (error) {
+      if (isAlreadyExists(error) || isConflict(error)) {
+        throw alreadyExists(kind, admitted.metadata.name, error);
+      }
+      throw error;
+    }
+  }
+
+  private async updateAdmitted(kind: KindInfo, admitted: KubeObject) {
+    try {
+      return await this.store.update(admitted);
+    } catch (error) {
+      if (isConflict(error)) {
+        throw conflict(kind, admitted.metadata.name, error);
+      }
+      if (namedError(error, 'NotFoundError')) {
+        throw notFound(kind, admitted.metadata.name);
+      }
+      throw error;
+    }
+  }
+}
+
+function assertWritable(kind: KindInfo) {
+  if (kind.readOnly) {
+    throw methodNotAllowed(kind);
+  }
+}
+
+/** A lost race with another writer: reading again and retrying helps. */
+function isRetryable(error: unknown): boolean {
+  if (StatusError.is(error)) {
+    return (
+      error.reason === 'Conflict' ||
+      error.reason === 'AlreadyExists' ||
+      error.reason === 'NotFound'
+    );
+  }
+  return false;
+}
+
+/** The apply update of `existing` with `document` (see `apply`). */
+function mergeApplied(
+  existing: KubeObject,
+  document: KubeObject,
+  lastApplied: string,
+): KubeObject {
+  const previous = parseAppliedKeys(existing);
+  const { metadata: docMeta, apiVersion, kind, ...fields } = document;
+  const annotations = mergeMap(
+    existing.metadata.annotations,
+    docMeta.annotations,
+    previous?.annotations,
+  );
+  annotations[LAST_APPLIED_ANNOTATION] = lastApplied;
+  const metadata: ObjectMeta = {
+    ...existing.metadata,
+    labels: mergeMap(
+      existing.metadata.labels,
+      docMeta.labels,
+      previous?.labels,
+    ),
+    annotations,
+    resourceVersion:
+      docMeta.resourceVersion ?? existing.metadata.resourceVersion,
+  };
+  if (docMeta.finalizers !== undefined) {
+    metadata.finalizers = docMeta.finalizers;
+  }
+  const merged: KubeObject = { apiVersion, kind, metadata, ...fields };
+  if (existing.status !== undefined) {
+    merged.status = existing.status;
+  }
+  return merged;
+}
+
+/** The `LAST_APPLIED_ANNOTATION` value for a document (stable order). */
+function appliedKeys(document: KubeObject): string {
+  const keys: AppliedKeys = {
+    labels: Object.keys(document.metadata.labels ?? {}).sort(),
+    annotations: Object.keys(document.metadata.annotations ?? {})
+      .filter(k => k !== LAST_APPLIED_ANNOTATION)
+      .sort(),
+  };
+  return JSON.stringify(keys);
+}
+
+function parseAppliedKeys(object: KubeObject): AppliedKeys | undefined {
+  const text = object.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text);
+    const strings = (v: unknown) =>
+      Array.isArray(v)
+        ? v.filter((k): k is string => typeof k === 'string')
+        : [];
+    return isPlainObject(parsed)
+      ? {
+          labels: strings(parsed.labels),
+          annotations: strings(parsed.annotations),
+        }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Three-way merge of a string map: the document's entries win; entries
+ * only in `current` stay unless the last apply had set them.
+ */
+function mergeMap(
+  current: Record<string, string> | undefined,
+  desired: Record<string, string> | undefined,
+  lastApplied: string[] | undefined,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(current ?? {})) {
+    if (lastApplied?.includes(key)) continue;
+    result[key] = value;
+  }
+  return Object.assign(result, desired ?? {});
+}
+
+/** Whether an update would change what the user controls. */
+function sameDesiredState(a: KubeObject, b: KubeObject): boolean {
+  const { metadata: am, status: _as, ...af } = a;
+  const { metadata: bm, status: _bs, ...bf } = b;
+  return (
+    deepEqual(af, bf) &&
+    deepEqual(am.labels ?? {}, bm.labels ?? {}) &&
+    deepEqual(am.annotations ?? {}, bm.annotations ?? {}) &&
+    deepEqual(am.finalizers ?? [], bm.finalizers ?? [])
+  );
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((v, i) => deepEqual(v, b[i]))
+    );
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ak = Object.keys(a).filter(k => a[k] !== undefined);
+    const bk = Object.keys(b).filter(k => b[k] !== undefined);
+    return ak.length === bk.length && ak.every(k => deepEqual(a[k], b[k]));
+  }
+  return false;
+}

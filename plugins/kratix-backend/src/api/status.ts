@@ -1,0 +1,332 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { CustomErrorBase, isError } from '@backstage/errors';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { KindInfo } from '../engine/types';
+
+/** One failing field, as in Kubernetes' `StatusCause`. */
+export interface StatusCause {
+  field?: string;
+  message?: string;
+  reason?: string;
+}
+
+/**
+ * Kubernetes `StatusDetails`, plus room for extra keys (the apply endpoint
+ * adds the failing document and what was applied before it).
+ */
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  /** The resource (plural) for NotFound/AlreadyExists, the Kind for Invalid. */
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  [key: string]: unknown;
+}
+
+/** A Kubernetes `Status` object, as every error (and some deletes) answer. */
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: {};
+  status: 'Success' | 'Failure';
+  message?: string;
+  reason?: string;
+  code: number;
+  details?: StatusDetails;
+}
+
+/**
+ * An error that already knows its Kubernetes answer: HTTP code, reason and
+ * details. Thrown by the API layer where it can say more than a plain
+ * `@backstage/errors` error would (e.g. `promises.platform.kratix.io "x"
+ * not found` with the resource in the details).
+ */
+export class StatusError extends CustomErrorBase {
+  name = 'StatusError' as const;
+
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly details?: StatusDetails,
+    cause?: unknown,
+  ) {
+    // Not passed to super: CustomErrorBase would append it to the message,
+    // which is the client's answer. Kept for logging.
+    super(message);
+    if (cause !== undefined) {
+      Object.defineProperty(this, 'cause', { value: cause, enumerable: false });
+    }
+  }
+
+  static is(value: unknown): value is StatusError {
+    return (
+      isError(value) &&
+      value.name === 'StatusError' &&
+      typeof value.code === 'number' &&
+      typeof value.reason === 'string'
+    );
+  }
+}
+
+/** `promises.platform.kratix.io`: how Kubernetes names a resource type. */
+export function resourceName(kind: KindInfo): string {
+  return kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
+}
+
+export function notFound(kind: KindInfo, name: string): StatusError {
+  return new StatusError(
+    404,
+    'NotFound',
+    `${resourceName(kind)} "${name}" not found`,
+    { name, group: kind.group, kind: kind.plural },
+  );
+}
+
+export function alreadyExists(
+  kind: KindInfo,
+  name: string,
+  cause?: unknown,
+): StatusError {
+  return new StatusError(
+    409,
+    'AlreadyExists',
+    `${resourceName(kind)} "${name}" already exists`,
+    { name, group: kind.group, kind: kind.plural },
+    cause,
+  );
+}
+
+export function conflict(
+  kind: KindInfo,
+  name: string,
+  cause?: unknown,
+): StatusError {
+  return new StatusError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${resourceName(
+      kind,
+    )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group: kind.group, kind: kind.plural },
+    cause,
+  );
+}
+
+export function methodNotAllowed(kind?: KindInfo): StatusError {
+  return new StatusError(
+    405,
+    'MethodNotAllowed',
+    kind
+      ? `${resourceName(
+          kind,
+        )} are written only by the Kratix engine: the server does not allow this method on the requested resource`
+      : 'the server does not allow this method on the requested resource',
+    kind ? { group: kind.group, kind: kind.plural } : undefined,
+  );
+}
+
+export function unsupportedMediaType(
+  contentType: string | undefined,
+  supported: string[],
+): StatusError {
+  return new StatusError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: ${supported.join(
+      ', ',
+    )}${contentType ? ` (got ${contentType})` : ''}`,
+  );
+}
+
+export function badRequest(message: string, details?: StatusDetails) {
+  return new StatusError(400, 'BadRequest', message, details);
+}
+
+/** The route exists in no form: Kubernetes' answer for an unknown path. */
+export function routeNotFound(): StatusError {
+  return new StatusError(
+    404,
+    'NotFound',
+    'the server could not find the requested resource',
+  );
+}
+
+export function failure(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusDetails,
+): Status {
+  const status: Status = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  };
+  if (details && Object.keys(details).length > 0) {
+    status.details = details;
+  }
+  return status;
+}
+
+export function success(details?: StatusDetails): Status {
+  const status: Status = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    code: 200,
+  };
+  if (details) {
+    status.details = details;
+  }
+  return status;
+}
+
+/** True for a stale-resourceVersion conflict from the store. */
+export function isConflict(error: unknown): boolean {
+  return (
+    isError(error) &&
+    (error.name === 'ResourceVersionConflictError' ||
+      (error.name === 'ConflictError' &&
+        !/already exists/i.test(error.message)))
+  );
+}
+
+/** True for "the object already exists" from the store. */
+export function isAlreadyExists(error: unknown): boolean {
+  return (
+    isError(error) &&
+    (error.name === 'AlreadyExistsError' ||
+      (error.name === 'ConflictError' && /already exists/i.test(error.message)))
+  );
+}
+
+/** body-parser's HTTP errors carry `type` and `status`. */
+function bodyParserStatus(error: Record<string, unknown>): Status | undefined {
+  const message = String(error.message);
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return failure(
+        400,
+        'BadRequest',
+        `invalid JSON in request body: ${message}`,
+      );
+    case 'entity.too.large':
+      return failure(
+        413,
+        'RequestEntityTooLarge',
+        `request entity too large: ${message}`,
+      );
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return failure(415, 'UnsupportedMediaType', message);
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return failure(400, 'BadRequest', message);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Maps any thrown value to a Kubernetes `Status`. Errors are recognised by
+ * name (not by constructor), so copies of `@backstage/errors` and errors of
+ * the store/engine packages map the same way.
+ */
+export function toStatus(error: unknown): Status {
+  if (!isError(error)) {
+    return failure(500, 'InternalError', 'Internal error occurred');
+  }
+  if (StatusError.is(error)) {
+    return failure(error.code, error.reason, error.message, error.details);
+  }
+  if (typeof error.type === 'string') {
+    const status = bodyParserStatus(error);
+    if (status) return status;
+  }
+  switch (error.name) {
+    case 'NotFoundError':
+      return failure(404, 'NotFound', error.message);
+    case 'AlreadyExistsError':
+      return failure(409, 'AlreadyExists', error.message);
+    case 'ResourceVersionConflictError':
+      return failure(409, 'Conflict', error.message);
+    case 'ConflictError':
+      return failure(
+        409,
+        isAlreadyExists(error) ? 'AlreadyExists' : 'Conflict',
+        error.message,
+      );
+    case 'InvalidObjectError': {
+      const causes = Array.isArray(error.causes)
+        ? (error.causes as StatusCause[]).map(c => ({
+            field: c.field,
+            message: c.message,
+            reason: c.reason ?? 'FieldValueInvalid',
+          }))
+        : [];
+      return failure(422, 'Invalid', error.message, {
+        name:
+          typeof error.objectName === 'string' ? error.objectName : undefined,
+        kind: typeof error.kind === 'string' ? error.kind : undefined,
+        causes,
+      });
+    }
+    case 'InputError':
+    case 'LabelSelectorParseError':
+      return failure(400, 'BadRequest', error.message);
+    case 'MethodNotAllowedError':
+      return failure(405, 'MethodNotAllowed', error.message);
+    case 'NotAllowedError':
+      return failure(403, 'Forbidden', error.message);
+    case 'AuthenticationError':
+      return failure(401, 'Unauthorized', error.message);
+    case 'NotImplementedError':
+      return failure(501, 'NotImplemented', error.message);
+    case 'ServiceUnavailableError':
+      return failure(503, 'ServiceUnavailable', error.message);
+    default:
+      return failure(
+        500,
+        'InternalError',
+        `Internal error occurred: ${error.message}`,
+      );
+  }
+}
+
+/** Express error handler answering every error as a Kubernetes `Status`. */
+export function statusErrorHandler(logger: LoggerService): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = toStatus(error);
+    if (status.code >= 500) {
+      const original =
+        isError(error) && isError(error.cause) ? error.cause : error;
+      logger.error(
+        `${req.method} ${req.originalUrl} failed: ${status.message}`,
+        original instanceof Error ? original : undefined,
+      );
+    } else {
+      logger.debug(
+        `${req.method} ${req.originalUrl}: ${status.code} ${status.reason}: ${status.message}`,
+      );
+    }
+    res.status(status.code).json(status);
+  };
+}
+
+/** Last route: anything unmatched is a 404 `Status`. */
+export const notFoundHandler: RequestHandler = (_req, _res, next) => {
+  next(routeNotFound());
+};

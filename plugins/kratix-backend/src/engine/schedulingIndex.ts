@@ -1,0 +1,480 @@
+import {
+  DestinationCandidate,
+  Labels,
+  matchesDestination,
+} from '@kratix-backstage/plugin-kratix-common';
+
+/** What the index needs to know about one workload group. */
+export interface IndexedGroup {
+  /** Opaque key chosen by the engine, e.g. `<ns>/<work>/<groupId>`. */
+  ref: string;
+  /** The group's resolved selectors (see `resolveSelectors`). */
+  resolved: Labels;
+  /** Dependency works go to every candidate; resource works to one. */
+  isDependency: boolean;
+  /** Dry-run works, which may also go to dry-run destinations. */
+  includeDryRun?: boolean;
+  /** Names of the destinations the group currently has placements on. */
+  placedOn: ReadonlySet<string> | readonly string[];
+}
+
+/** The groups one destination change can affect, and what finding them cost. */
+export interface DestinationChangeImpact {
+  /** Refs of the groups whose scheduling decision may change, sorted. */
+  refs: string[];
+  /** How many times `matchesDestination` was called to find them. */
+  evaluations: number;
+}
+
+interface Entry {
+  ref: string;
+  resolved: Labels;
+  keys: string[];
+  isDependency: boolean;
+  includeDryRun: boolean;
+  placedOn: Set<string>;
+  /**
+   * Dependency groups and unscheduled resource groups: the ones a label
+   * change on ANY destination can concern. A placed resource group is sticky,
+   * so only the destinations it is placed on can concern it.
+   */
+  watching: boolean;
+}
+
+type PairIndex = Map<string, Map<string, Set<Entry>>>;
+
+const EMPTY_SELECTOR: Labels = Object.freeze({}) as Labels;
+
+/**
+ * The engine's in-memory view of which workload groups a Destination change
+ * can concern, so that a change re-evaluates a handful of groups instead of
+ * every group against every destination, as Kratix's controller does.
+ *
+ * Pure and synchronous: the engine feeds it every group and destination it
+ * stores and asks, per Destination event, which groups to reconcile.
+ */
+export class SchedulingIndex {
+  private readonly groups = new Map<string, Entry>();
+  /** label key → label value → watching groups whose selector has that pair. */
+  private readonly watchByPair: PairIndex = new Map();
+  /** Watching groups with an empty resolved map: they react to no key. */
+  private readonly watchEmpty = new Set<Entry>();
+  /** destination name → resource groups placed on it. */
+  private readonly placedResources = new Map<string, Set<Entry>>();
+  /** destination name → dependency groups placed on it. */
+  private readonly placedDependencies = new Map<string, Set<Entry>>();
+  private readonly unscheduled = new Set<string>();
+
+  private readonly destinations = new Map<string, DestinationCandidate>();
+  /** label key → label value → names of the destinations carrying it. */
+  private readonly destinationsByPair = new Map<
+    string,
+    Map<string, Set<string>>
+  >();
+
+  /** Adds a group or replaces the group with the same ref. */
+  upsertGroup(group: IndexedGroup): void {
+    this.removeGroup(group.ref);
+    const placedOn = new Set(group.placedOn);
+    const entry: Entry = {
+      ref: group.ref,
+      resolved: group.resolved,
+      keys: Object.keys(group.resolved),
+      isDependency: group.isDependency,
+      includeDryRun: Boolean(group.includeDryRun),
+      placedOn,
+      watching: group.isDependency || placedOn.size === 0,
+    };
+    this.groups.set(entry.ref, entry);
+
+    if (entry.watching) {
+      if (entry.keys.length === 0) {
+        this.watchEmpty.add(entry);
+      }
+      for (const key of entry.keys) {
+        addToPairIndex(this.watchByPair, key, entry.resolved[key], entry);
+      }
+    }
+    const byDestination = entry.isDependency
+      ? this.placedDependencies
+      : this.placedResources;
+    for (const destination of placedOn) {
+      addToSetMap(byDestination, destination, entry);
+    }
+    if (placedOn.size === 0) {
+      this.unscheduled.add(entry.ref);
+    }
+  }
+
+  /** Returns whether the group was known. */
+  removeGroup(ref: string): boolean {
+    const entry = this.groups.get(ref);
+    if (!entry) {
+      return false;
+    }
+    this.groups.delete(ref);
+    if (entry.watching) {
+      this.watchEmpty.delete(entry);
+      for (const key of entry.keys) {
+        removeFromPairIndex(this.watchByPair, key, entry.resolved[key], entry);
+      }
+    }
+    const byDestination = entry.isDependency
+      ? this.placedDependencies
+      : this.placedResources;
+    for (const destination of entry.placedOn) {
+      removeFromSetMap(byDestination, destination, entry);
+    }
+    this.unscheduled.delete(ref);
+    return true;
+  }
+
+  getGroup(ref: string): IndexedGroup | undefined {
+    const entry = this.groups.get(ref);
+    return entry && toIndexedGroup(entry);
+  }
+
+  /** Number of groups known. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
+
+  /**
+   * Returns the destination it replaces, if any, which is what
+   * `affectedByDestinationChange` wants as `before`.
+   */
+  upsertDestination(
+    destination: DestinationCandidate,
+  ): DestinationCandidate | undefined {
+    const previous = this.removeDestination(destination.name);
+    this.destinations.set(destination.name, destination);
+    for (const [key, value] of Object.entries(destination.labels)) {
+      let byValue = this.destinationsByPair.get(key);
+      if (!byValue) {
+        byValue = new Map();
+        this.destinationsByPair.set(key, byValue);
+      }
+      addToSetMap(byValue, value, destination.name);
+    }
+    return previous;
+  }
+
+  /** Returns the destination removed, if any. */
+  removeDestination(name: string): DestinationCandidate | undefined {
+    const previous = this.destinations.get(name);
+    if (!previous) return undefined;
+    this.destinations.delete(name);
+    for (const [key, value] of Object.entries(previous.labels)) {
+      const byValue = this.destinationsByPair.get(key);
+      if (!byValue) continue;
+      removeFromSetMap(byValue, value, name);
+      if (byValue.size === 0) this.destinationsByPair.delete(key);
+    }
+    return previous;
+  }
+
+  /**
+   * The registered destinations a group may be placed on, as
+   * `candidateDestinations` would return them, in registration order. Only
+   * the destinations carrying the group's rarest pair are evaluated.
+   */
+  candidatesFor(group: Pick<IndexedGroup, 'resolved' | 'includeDryRun'>): {
+    destinations: DestinationCandidate[];
+    evaluations: number;
+  } {
+    let narrowest: Set<string> | undefined;
+    for (const [key, value] of Object.entries(group.resolved)) {
+      const carrying = this.destinationsByPair.get(key)?.get(value);
+      if (!carrying) return { destinations: [], evaluations: 0 };
+      if (!narrowest || carrying.size < narrowest.size) narrowest = carrying;
+    }
+    const names = narrowest ?? this.destinations.keys();
+    let evaluations = 0;
+    const destinations: DestinationCandidate[] = [];
+    for (const name of names) {
+      const destination = this.destinations.get(name)!;
+      if (destination.deleting) continue;
+      if (destination.dryRun && !group.includeDryRun) continue;
+      evaluations++;
+      if (matchesDestination(group.resolved, destination)) {
+        destinations.push(destination);
+      }
+    }
+    return { destinations, evaluations };
+  }
+
+  getDestination(name: string): DestinationCandidate | undefined {
+    return this.destinations.get(name);
+  }
+
+  listDestinations(): DestinationCandidate[] {
+    return [...this.destinations.values()];
+  }
+
+  /**
+   * Groups without any placement, sorted. Includes dependency groups, which
+   * are unscheduled too when no destination matches them.
+   */
+  unscheduledRefs(): string[] {
+    return [...this.unscheduled].sort();
+  }
+
+  /**
+   * The groups whose scheduling decision can change because one destination
+   * went from `before` to `after` (`undefined` = does not exist). Independent
+   * of the destinations registered with `upsertDestination`, so the engine
+   * may update the registry before or after asking.
+   *
+   * "Eligible" below is what `candidateDestinations` decides: not being
+   * deleted, not dry-run unless the group takes dry-run destinations, and
+   * `matchesDestination`. A group is returned when:
+   * - it is placed on this destination, and the destination appears,
+   *   disappears, starts or stops being deleted (the placement goes away or
+   *   comes back), or the group's eligibility flips (the placement becomes
+   *   misplaced or stops being so);
+   * - it is a dependency group and its eligibility flips;
+   * - it is an unscheduled resource group and it becomes eligible.
+   * Resource groups placed elsewhere are sticky and never returned.
+   */
+  affectedByDestinationChange(
+    before: DestinationCandidate | undefined,
+    after: DestinationCandidate | undefined,
+  ): DestinationChangeImpact {
+    const name = (after ?? before)?.name;
+    if (name === undefined) {
+      return { refs: [], evaluations: 0 };
+    }
+    if (before && after && before.name !== after.name) {
+      throw new Error(
+        `a destination change must keep its name, got "${before.name}" and "${after.name}"`,
+      );
+    }
+
+    let evaluations = 0;
+    const matches = (resolved: Labels, destination: DestinationCandidate) => {
+      evaluations++;
+      return matchesDestination(resolved, destination);
+    };
+
+    const affected = new Set<string>();
+    const placedResources = this.placedResources.get(name);
+    const placedDependencies = this.placedDependencies.get(name);
+
+    // Placements on a destination that is gone or being deleted are neither
+    // kept nor misplaced (they leave with it), so crossing that line changes
+    // every placement on it, whatever the selectors say.
+    const liveBefore = isLive(before);
+    const liveAfter = isLive(after);
+    if (liveBefore !== liveAfter) {
+      for (const entry of placedResources ?? []) affected.add(entry.ref);
+      for (const entry of placedDependencies ?? []) affected.add(entry.ref);
+    }
+
+    // Fields other than labels can exclude the destination for every
+    // selector at once, so no label key narrows the search then.
+    const wholesale =
+      !before ||
+      !after ||
+      Boolean(before.deleting) !== Boolean(after.deleting) ||
+      Boolean(before.dryRun) !== Boolean(after.dryRun);
+    const changedKeys = wholesale ? [] : diffKeys(before.labels, after.labels);
+
+    const eligible = (
+      entry: Entry,
+      destination: DestinationCandidate | undefined,
+      labelMatch?: boolean,
+    ): boolean => {
+      if (!isOpenTo(entry, destination)) return false;
+      if (labelMatch !== undefined) return labelMatch;
+      // A selector pair that disagrees with the destination's value of a
+      // changed key settles the answer without evaluating the selector.
+      if (refutedByChangedKeys(entry, changedKeys, destination)) return false;
+      return matches(entry.resolved, destination);
+    };
+
+    // Every empty selector matches one destination the same way, so two
+    // evaluations settle all of them, however many there are. This is also
+    // where strictMatchLabels and label emptiness come in.
+    let emptyMatchBefore: boolean | undefined;
+    let emptyMatchAfter: boolean | undefined;
+    if (this.watchEmpty.size > 0 || hasEmptySelector(placedResources)) {
+      emptyMatchBefore = isLive(before) && matches(EMPTY_SELECTOR, before!);
+      emptyMatchAfter = isLive(after) && matches(EMPTY_SELECTOR, after!);
+    }
+
+    // A group with pairs can only flip if one of its pairs is the
+    // destination's value of a changed key, before or after; any other group
+    // either fails on that key both times or does not mention it.
+    const candidates = new Set<Entry>();
+    if (wholesale) {
+      for (const destination of [before, after]) {
+        if (!destination) continue;
+        for (const [key, value] of Object.entries(destination.labels)) {
+          addAll(candidates, this.watchByPair.get(key)?.get(value));
+        }
+      }
+    } else {
+      for (const key of changedKeys) {
+        const byValue = this.watchByPair.get(key);
+        if (!byValue) continue;
+        for (const value of [before.labels[key], after.labels[key]]) {
+          if (value !== undefined) addAll(candidates, byValue.get(value));
+        }
+      }
+    }
+
+    const reportFlip = (
+      entry: Entry,
+      wasEligible: boolean,
+      isEligible: boolean,
+    ) => {
+      if (wasEligible === isEligible) return;
+      // An unscheduled resource group that loses a candidate had nothing
+      // placed to lose; only gaining one can schedule it.
+      if (entry.isDependency || entry.placedOn.size > 0 || isEligible) {
+        affected.add(entry.ref);
+      }
+    };
+
+    for (const entry of candidates) {
+      reportFlip(entry, eligible(entry, before), eligible(entry, after));
+    }
+    for (const entry of this.watchEmpty) {
+      reportFlip(
+        entry,
+        eligible(entry, before, emptyMatchBefore),
+        eligible(entry, after, emptyMatchAfter),
+      );
+    }
+
+    // Resource groups placed here are few per destination; dependency groups
+    // placed here are watching, so the loops above have covered them.
+    if (liveBefore && liveAfter && placedResources) {
+      for (const entry of placedResources) {
+        if (affected.has(entry.ref)) continue;
+        if (entry.keys.length === 0) {
+          reportFlip(
+            entry,
+            eligible(entry, before, emptyMatchBefore),
+            eligible(entry, after, emptyMatchAfter),
+          );
+        } else if (wholesale || mentionsAny(entry, changedKeys)) {
+          reportFlip(entry, eligible(entry, before), eligible(entry, after));
+        }
+      }
+    }
+
+    return { refs: [...affected].sort(), evaluations };
+  }
+}
+
+/** Not gone and not being deleted: its placements count as kept or misplaced. */
+function isLive(destination: DestinationCandidate | undefined): boolean {
+  return destination !== undefined && !destination.deleting;
+}
+
+/** Whether anything besides labels rules the destination out for the group. */
+function isOpenTo(
+  entry: Entry,
+  destination: DestinationCandidate | undefined,
+): destination is DestinationCandidate {
+  return (
+    destination !== undefined &&
+    !destination.deleting &&
+    (entry.includeDryRun || !destination.dryRun)
+  );
+}
+
+function toIndexedGroup(entry: Entry): IndexedGroup {
+  return {
+    ref: entry.ref,
+    resolved: entry.resolved,
+    isDependency: entry.isDependency,
+    includeDryRun: entry.includeDryRun,
+    placedOn: new Set(entry.placedOn),
+  };
+}
+
+function diffKeys(before: Labels, after: Labels): string[] {
+  const keys: string[] = [];
+  for (const key of Object.keys(before)) {
+    if (before[key] !== after[key]) keys.push(key);
+  }
+  for (const key of Object.keys(after)) {
+    if (!(key in before)) keys.push(key);
+  }
+  return keys;
+}
+
+function refutedByChangedKeys(
+  entry: Entry,
+  changedKeys: string[],
+  destination: DestinationCandidate,
+): boolean {
+  for (const key of changedKeys) {
+    const wanted = entry.resolved[key];
+    if (wanted !== undefined && destination.labels[key] !== wanted) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function mentionsAny(entry: Entry, keys: string[]): boolean {
+  return keys.some(key => entry.resolved[key] !== undefined);
+}
+
+function hasEmptySelector(entries: Set<Entry> | undefined): boolean {
+  if (!entries) return false;
+  for (const entry of entries) {
+    if (entry.keys.length === 0) return true;
+  }
+  return false;
+}
+
+function addAll<T>(target: Set<T>, source: Iterable<T> | undefined): void {
+  if (!source) return;
+  for (const item of source) target.add(item);
+}
+
+function addToSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFromSetMap<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function addToPairIndex(
+  index: PairIndex,
+  key: string,
+  value: string,
+  entry: Entry,
+): void {
+  let byValue = index.get(key);
+  if (!byValue) {
+    byValue = new Map();
+    index.set(key, byValue);
+  }
+  addToSetMap(byValue, value, entry);
+}
+
+function removeFromPairIndex(
+  index: PairIndex,
+  key: string,
+  value: string,
+  entry: Entry,
+): void {
+  const byValue = index.get(key);
+  if (!byValue) return;
+  removeFromSetMap(byValue, value, entry);
+  if (byValue.size === 0) index.delete(key);
+}
