@@ -84,6 +84,9 @@ export const kratixPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({ store, kinds, admission, httpAuth, permissions, logger }),
         );
+        // The router authenticates every request itself, so that a missing or
+        // bad token is answered with a Kubernetes Status like any other error.
+        httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
         lifecycle.addStartupHook(async () => {
           await engine.start();
           await bootstrapObjects({

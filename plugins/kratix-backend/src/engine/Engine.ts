@@ -22,6 +22,7 @@ import {
   WORK_KIND,
   WORK_PLACEMENT_KIND,
   isStateStoreKind,
+  sameKind,
 } from './kinds';
 import { reconcilePromise } from './promiseController';
 import { reconcileResource } from './resourceController';
@@ -167,12 +168,12 @@ export class Engine {
       JSON.stringify(previous?.metadata.finalizers ?? []) !== JSON.stringify(meta.finalizers ?? []);
     const kind = kinds.byKind(object.apiVersion, object.kind);
     if (!kind) return [];
-    if (kind === PROMISE_KIND) {
+    if (sameKind(kind, PROMISE_KIND)) {
       if (type === 'DELETED') kinds.removePromise(meta.name);
       else kinds.setPromise(object as PromiseObject);
       return specChanged ? [{ type: 'promise', name: meta.name }] : [];
     }
-    if (kind === DESTINATION_KIND) {
+    if (sameKind(kind, DESTINATION_KIND)) {
       const after = type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
       const before = after ? this.index.upsertDestination(after) : this.index.removeDestination(meta.name);
       const impact = this.index.affectedByDestinationChange(before, after);
@@ -187,13 +188,13 @@ export class Engine {
     if (kind.promiseName) {
       return specChanged ? [resourceKey(kind, meta.namespace!, meta.name)] : [];
     }
-    if (kind === WORK_KIND) {
+    if (sameKind(kind, WORK_KIND)) {
       const keys: ReconcileKey[] = [];
       if (specChanged) keys.push({ type: 'work', namespace: meta.namespace!, name: meta.name });
       keys.push(...this.ownerKeys(object));
       return keys;
     }
-    if (kind === WORK_PLACEMENT_KIND) {
+    if (sameKind(kind, WORK_PLACEMENT_KIND)) {
       const keys: ReconcileKey[] = [];
       if (specChanged) keys.push({ type: 'placement', namespace: meta.namespace!, name: meta.name });
       if (type === 'DELETED' || previous?.metadata.deletionTimestamp !== meta.deletionTimestamp) {

@@ -16,6 +16,7 @@ import {
   PROMISE_KIND,
   isStateStoreKind,
   promiseApiKind,
+  sameKind,
 } from './kinds';
 
 /** Finalizers the engine needs to clean up before an object may go. */
@@ -23,8 +24,6 @@ export const FINALIZER = 'kratix.io/cleanup';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const FILEPATH_MODES = ['nestedByMetadata', 'aggregatedYAML', 'none'];
-
-const sameKind = (a: KindInfo, b: KindInfo) => a.group === b.group && a.kind === b.kind;
 
 function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
   const causes: FieldCause[] = [];

@@ -129,3 +129,8 @@ export class InMemoryKindRegistry implements KindRegistry {
 export function isStateStoreKind(info: KindInfo) {
   return info.group === KRATIX_GROUP && info.kind.endsWith('StateStore');
 }
+
+/** Kinds are compared by group and kind, never by object identity. */
+export function sameKind(a: KindInfo, b: KindInfo) {
+  return a.group === b.group && a.kind === b.kind;
+}

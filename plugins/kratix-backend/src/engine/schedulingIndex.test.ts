@@ -245,6 +245,19 @@ describe('SchedulingIndex', () => {
       expect(impact.refs).toEqual(['normal']);
     });
 
+    it('reads label keys that an object prototype also has as plain keys', () => {
+      const index = indexWith([
+        resourceGroup('wants-dev', { environment: 'dev' }),
+      ]);
+
+      const impact = index.affectedByDestinationChange(
+        destination('worker-1', { constructor: 'x' }),
+        destination('worker-1', { constructor: 'y', environment: 'dev' }),
+      );
+
+      expect(impact.refs).toEqual(['wants-dev']);
+    });
+
     it('stops watching a group once it is placed, and lists the unscheduled ones', () => {
       const index = indexWith([
         resourceGroup('res', { environment: 'dev' }),

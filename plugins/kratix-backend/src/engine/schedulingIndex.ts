@@ -46,6 +46,16 @@ type PairIndex = Map<string, Map<string, Set<Entry>>>;
 const EMPTY_SELECTOR: Labels = Object.freeze({}) as Labels;
 
 /**
+ * Own properties only: `constructor` or `toString` are valid label keys, and
+ * a plain object would otherwise answer them from its prototype.
+ */
+function valueOf(labels: Labels, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(labels, key)
+    ? labels[key]
+    : undefined;
+}
+
+/**
  * The engine's in-memory view of which workload groups a Destination change
  * can concern, so that a change re-evaluates a handful of groups instead of
  * every group against every destination, as Kratix's controller does.
@@ -235,6 +245,10 @@ export class SchedulingIndex {
    * - it is a dependency group and its eligibility flips;
    * - it is an unscheduled resource group and it becomes eligible.
    * Resource groups placed elsewhere are sticky and never returned.
+   *
+   * This assumes the engine's steady state: an unscheduled resource group
+   * has no candidate (it would have been placed), so losing one cannot
+   * concern it. Kratix's periodic retry covers any group caught in between.
    */
   affectedByDestinationChange(
     before: DestinationCandidate | undefined,
@@ -298,8 +312,8 @@ export class SchedulingIndex {
     let emptyMatchBefore: boolean | undefined;
     let emptyMatchAfter: boolean | undefined;
     if (this.watchEmpty.size > 0 || hasEmptySelector(placedResources)) {
-      emptyMatchBefore = isLive(before) && matches(EMPTY_SELECTOR, before!);
-      emptyMatchAfter = isLive(after) && matches(EMPTY_SELECTOR, after!);
+      emptyMatchBefore = isLive(before) && matches(EMPTY_SELECTOR, before);
+      emptyMatchAfter = isLive(after) && matches(EMPTY_SELECTOR, after);
     }
 
     // A group with pairs can only flip if one of its pairs is the
@@ -317,7 +331,10 @@ export class SchedulingIndex {
       for (const key of changedKeys) {
         const byValue = this.watchByPair.get(key);
         if (!byValue) continue;
-        for (const value of [before.labels[key], after.labels[key]]) {
+        for (const value of [
+          valueOf(before.labels, key),
+          valueOf(after.labels, key),
+        ]) {
           if (value !== undefined) addAll(candidates, byValue.get(value));
         }
       }
@@ -369,7 +386,9 @@ export class SchedulingIndex {
 }
 
 /** Not gone and not being deleted: its placements count as kept or misplaced. */
-function isLive(destination: DestinationCandidate | undefined): boolean {
+function isLive(
+  destination: DestinationCandidate | undefined,
+): destination is DestinationCandidate {
   return destination !== undefined && !destination.deleting;
 }
 
@@ -398,10 +417,10 @@ function toIndexedGroup(entry: Entry): IndexedGroup {
 function diffKeys(before: Labels, after: Labels): string[] {
   const keys: string[] = [];
   for (const key of Object.keys(before)) {
-    if (before[key] !== after[key]) keys.push(key);
+    if (before[key] !== valueOf(after, key)) keys.push(key);
   }
   for (const key of Object.keys(after)) {
-    if (!(key in before)) keys.push(key);
+    if (valueOf(before, key) === undefined) keys.push(key);
   }
   return keys;
 }
@@ -412,8 +431,8 @@ function refutedByChangedKeys(
   destination: DestinationCandidate,
 ): boolean {
   for (const key of changedKeys) {
-    const wanted = entry.resolved[key];
-    if (wanted !== undefined && destination.labels[key] !== wanted) {
+    const wanted = valueOf(entry.resolved, key);
+    if (wanted !== undefined && valueOf(destination.labels, key) !== wanted) {
       return true;
     }
   }
@@ -421,7 +440,7 @@ function refutedByChangedKeys(
 }
 
 function mentionsAny(entry: Entry, keys: string[]): boolean {
-  return keys.some(key => entry.resolved[key] !== undefined);
+  return keys.some(key => valueOf(entry.resolved, key) !== undefined);
 }
 
 function hasEmptySelector(entries: Set<Entry> | undefined): boolean {

@@ -26,8 +26,9 @@ export interface ObjectChange {
 }
 
 /**
- * Kubernetes-like object persistence. Errors use @backstage/errors:
- * NotFoundError, ConflictError (already exists, stale resourceVersion).
+ * Kubernetes-like object persistence. Errors: NotFoundError from
+ * @backstage/errors, AlreadyExistsError and ResourceVersionConflictError
+ * from ../engine/errors.
  *
  * - create: sets uid, resourceVersion, generation 1, creationTimestamp;
  *   `status` of the input is kept.
