@@ -48,7 +48,12 @@ export interface EngineOptions {
   limits?: { maxOutputBytes?: number; maxOutputFiles?: number };
 }
 
-const LEASE_MS = 10 * 60 * 1000;
+/**
+ * A claim lasts this long unless renewed; a crashed backend's work is picked
+ * up again after at most this delay.
+ */
+const LEASE_MS = 2 * 60 * 1000;
+const RENEW_EVERY_MS = LEASE_MS / 4;
 const IDLE_POLL_MS = 5_000;
 
 /**
@@ -270,6 +275,10 @@ export class Engine {
         continue;
       }
       this.inFlight++;
+      const claimed = item;
+      const heartbeat = setInterval(() => {
+        queue.renew(claimed, LEASE_MS).catch(e => logger.warn(`could not renew the claim on ${claimed.key}: ${e}`));
+      }, RENEW_EVERY_MS);
       try {
         const result = await this.reconcile(item.key);
         if (result?.requeueAfterMs) {
@@ -287,6 +296,7 @@ export class Engine {
         logger.warn(`reconcile of ${item.key} failed (attempt ${item.attempts + 1}), retrying in ${delay} ms: ${(e as Error).message}`);
         await queue.retry(item, delay).catch(() => undefined);
       } finally {
+        clearInterval(heartbeat);
         this.inFlight--;
       }
     }

@@ -2,7 +2,7 @@ import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
 import { LABEL_DESTINATION } from './scheduler';
 import { StateStoreError } from './stateStores';
 
@@ -32,7 +32,7 @@ export async function reconcileDestination(
     });
     for (const p of placements) {
       if (!p.metadata.deletionTimestamp) {
-        await ctx.store.delete({ ...WORK_PLACEMENT_KIND, namespace: p.metadata.namespace, name: p.metadata.name });
+        await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace: p.metadata.namespace, name: p.metadata.name });
       }
     }
     if (placements.length > 0) return { requeueAfterMs: 1000 };

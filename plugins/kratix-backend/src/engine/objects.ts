@@ -4,7 +4,8 @@ import {
   LabelRequirement,
   Labels,
 } from '@kratix-backstage/plugin-kratix-common';
-import { ObjectStore } from '../store/types';
+import { NotFoundError } from '@backstage/errors';
+import { ObjectKey, ObjectStore } from '../store/types';
 import { FINALIZER } from './admission';
 
 /** Label equality requirements for store.list. */
@@ -76,4 +77,16 @@ export async function upsert(store: ObjectStore, desired: KubeObject, key: { gro
     spec: desired.spec,
     metadata: { ...existing.metadata, labels: desired.metadata.labels },
   });
+}
+
+/**
+ * Deletes an object a controller listed a moment ago; already gone is fine
+ * (another worker, or the user, got there first).
+ */
+export async function deleteIfExists(store: ObjectStore, key: ObjectKey) {
+  try {
+    await store.delete(key);
+  } catch (e) {
+    if (!(e instanceof NotFoundError) && (e as Error)?.name !== 'NotFoundError') throw e;
+  }
 }

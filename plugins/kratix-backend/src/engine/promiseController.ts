@@ -7,7 +7,7 @@ import {
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
 import { PROMISE_KIND, WORK_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import { labelsEqual, removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
 import {
   LABEL_WORK_TYPE,
   buildWork,
@@ -126,7 +126,7 @@ async function deletePromise(
     const requests = await ctx.store.list(kind);
     for (const r of requests) {
       if (!r.metadata.deletionTimestamp) {
-        await ctx.store.delete({ ...kind, namespace: r.metadata.namespace, name: r.metadata.name });
+        await deleteIfExists(ctx.store, { ...kind, namespace: r.metadata.namespace, name: r.metadata.name });
       }
     }
     if (requests.length > 0) {
@@ -160,7 +160,7 @@ async function deletePromise(
   });
   for (const w of works) {
     if (!w.metadata.deletionTimestamp) {
-      await ctx.store.delete({ ...WORK_KIND, namespace: KRATIX_SYSTEM_NAMESPACE, name: w.metadata.name });
+      await deleteIfExists(ctx.store, { ...WORK_KIND, namespace: KRATIX_SYSTEM_NAMESPACE, name: w.metadata.name });
     }
   }
   if (works.length > 0) return { requeueAfterMs: 1000 };

@@ -25,6 +25,7 @@ import {
   removeFinalizer,
   setCondition,
   writeStatus,
+  deleteIfExists,
 } from './objects';
 import { encodeKey } from './keys';
 
@@ -82,7 +83,7 @@ export async function reconcileWork(
     ctx.recordScheduling(workKey, []);
     for (const p of placements) {
       if (!p.metadata.deletionTimestamp) {
-        await ctx.store.delete({ ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
+        await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
       }
     }
     if (!work) return undefined;
@@ -157,7 +158,7 @@ export async function reconcileWork(
   // Placements of groups the Work no longer has, or on destinations gone.
   for (const p of placements) {
     if (!keep.has(p.metadata.name) && !p.metadata.deletionTimestamp) {
-      await ctx.store.delete({ ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
+      await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
     }
   }
 

@@ -15,7 +15,7 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from './types';
-import { labelsEqual, isEqual } from './objects';
+import { labelsEqual, isEqual, deleteIfExists } from './objects';
 import { WORK_KIND } from './kinds';
 
 export const LABEL_WORK_TYPE = 'kratix.io/work-type';
@@ -193,7 +193,7 @@ export async function syncWorks(
   }
   for (const work of existing) {
     if (!desired.some(d => d.metadata.name === work.metadata.name) && !keep(work)) {
-      await ctx.store.delete({ ...WORK_KIND, namespace: owner.namespace, name: work.metadata.name });
+      await deleteIfExists(ctx.store, { ...WORK_KIND, namespace: owner.namespace, name: work.metadata.name });
     }
   }
 }

@@ -67,6 +67,11 @@ export interface WorkQueue {
   claim(options?: { leaseMs?: number }): Promise<ClaimedItem | undefined>;
   /** Done: removed, unless enqueued again since the claim. */
   complete(item: ClaimedItem): Promise<void>;
+  /**
+   * Extends a live claim while its work goes on (a long pipeline); false
+   * when the claim was lost (its lease expired and another took it).
+   */
+  renew(item: ClaimedItem, leaseMs: number): Promise<boolean>;
   /** Failed: due again after `delayMs`, with attempts + 1. */
   retry(item: ClaimedItem, delayMs: number): Promise<void>;
   /** Milliseconds until the next key is due (undefined when empty). */

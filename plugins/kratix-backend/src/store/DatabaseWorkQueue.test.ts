@@ -1,0 +1,246 @@
+import { DatabaseService } from '@backstage/backend-plugin-api';
+import { initDatabase, storeTestDatabases } from './__testUtils__/databases';
+import { DatabaseObjectStore } from './DatabaseObjectStore';
+import { DatabaseWorkQueue } from './DatabaseWorkQueue';
+
+jest.setTimeout(60_000);
+
+const databases = storeTestDatabases();
+
+describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
+  let time: number;
+  const advance = (ms: number) => {
+    time += ms;
+  };
+
+  async function setup() {
+    time = 1_700_000_000_000;
+    const database = await initDatabase(databases, id);
+    const queue = await newQueue(database);
+    return { database, queue };
+  }
+
+  function newQueue(database: DatabaseService) {
+    return DatabaseWorkQueue.create({ database, now: () => time });
+  }
+
+  it('is empty at first', async () => {
+    const { queue } = await setup();
+    expect(await queue.size()).toBe(0);
+    expect(await queue.nextDueInMs()).toBeUndefined();
+    expect(await queue.claim()).toBeUndefined();
+  });
+
+  it('de-duplicates keys', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('promise/a');
+    await queue.enqueue('promise/a');
+    await queue.enqueue('promise/b');
+
+    expect(await queue.size()).toBe(2);
+    const first = await queue.claim();
+    const second = await queue.claim();
+    expect([first?.key, second?.key].sort()).toEqual([
+      'promise/a',
+      'promise/b',
+    ]);
+    expect(await queue.claim()).toBeUndefined();
+  });
+
+  it('claims the earliest due key first and nothing before it is due', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('late', { delayMs: 2000 });
+    await queue.enqueue('soon', { delayMs: 1000 });
+
+    expect(await queue.nextDueInMs()).toBe(1000);
+    expect(await queue.claim()).toBeUndefined();
+
+    advance(2000);
+    expect((await queue.claim())?.key).toBe('soon');
+    expect((await queue.claim())?.key).toBe('late');
+  });
+
+  it('moves a waiting key earlier but never later', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k', { delayMs: 5000 });
+    await queue.enqueue('k', { delayMs: 9000 });
+    expect(await queue.nextDueInMs()).toBe(5000);
+
+    await queue.enqueue('k');
+    expect(await queue.nextDueInMs()).toBe(0);
+    expect(await queue.size()).toBe(1);
+  });
+
+  it('removes a completed key', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k');
+    const item = await queue.claim();
+
+    expect(item).toEqual({ key: 'k', attempts: 0, token: expect.any(String) });
+    await queue.complete(item!);
+    expect(await queue.size()).toBe(0);
+  });
+
+  it('runs a key again when it was enqueued during processing', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k');
+    const item = await queue.claim();
+
+    await queue.enqueue('k');
+    expect(await queue.claim()).toBeUndefined();
+    await queue.complete(item!);
+
+    expect(await queue.size()).toBe(1);
+    const again = await queue.claim();
+    expect(again).toEqual({ key: 'k', attempts: 0, token: expect.any(String) });
+    expect(again?.token).not.toBe(item?.token);
+    await queue.complete(again!);
+    expect(await queue.size()).toBe(0);
+  });
+
+  it('keeps the delay of an enqueue made during processing', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k');
+    const item = await queue.claim({ leaseMs: 1000 });
+
+    await queue.enqueue('k', { delayMs: 30_000 });
+    await queue.complete(item!);
+
+    expect(await queue.nextDueInMs()).toBe(30_000);
+    advance(29_999);
+    expect(await queue.claim()).toBeUndefined();
+    advance(1);
+    expect((await queue.claim())?.key).toBe('k');
+  });
+
+  it('lets another worker claim a key whose lease expired', async () => {
+    const { database, queue } = await setup();
+    const other = await newQueue(database);
+    await queue.enqueue('k');
+    const dead = await queue.claim({ leaseMs: 10_000 });
+
+    expect(await queue.nextDueInMs()).toBe(10_000);
+    advance(9_999);
+    expect(await other.claim()).toBeUndefined();
+    advance(1);
+    const taken = await other.claim();
+    expect(taken?.key).toBe('k');
+    expect(taken?.token).not.toBe(dead?.token);
+
+    // The dead worker's late answers no longer count.
+    await queue.complete(dead!);
+    await queue.retry(dead!, 0);
+    expect(await queue.size()).toBe(1);
+    expect(await queue.claim()).toBeUndefined();
+
+    await other.complete(taken!);
+    expect(await queue.size()).toBe(0);
+  });
+
+  it('keeps a renewed claim from others, and tells a worker its claim was lost', async () => {
+    const { database, queue } = await setup();
+    const other = await newQueue(database);
+    await queue.enqueue('k');
+    const mine = await queue.claim({ leaseMs: 10_000 });
+
+    advance(8_000);
+    expect(await queue.renew(mine!, 10_000)).toBe(true);
+    advance(8_000);
+    expect(await other.claim()).toBeUndefined();
+
+    advance(2_001);
+    const taken = await other.claim();
+    expect(taken?.key).toBe('k');
+    expect(await queue.renew(mine!, 10_000)).toBe(false);
+  });
+
+  it('backs off a failed key and counts attempts', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k');
+
+    const first = await queue.claim();
+    await queue.retry(first!, 5000);
+    expect(await queue.nextDueInMs()).toBe(5000);
+    expect(await queue.claim()).toBeUndefined();
+
+    advance(5000);
+    const second = await queue.claim();
+    expect(second).toEqual({
+      key: 'k',
+      attempts: 1,
+      token: expect.any(String),
+    });
+    await queue.retry(second!, 10_000);
+
+    advance(10_000);
+    const third = await queue.claim();
+    expect(third?.attempts).toBe(2);
+    await queue.complete(third!);
+    expect(await queue.size()).toBe(0);
+  });
+
+  it('runs a failed key early when it was enqueued during the failed run', async () => {
+    const { queue } = await setup();
+    await queue.enqueue('k');
+    const item = await queue.claim();
+
+    await queue.enqueue('k', { delayMs: 100 });
+    await queue.retry(item!, 60_000);
+
+    expect(await queue.nextDueInMs()).toBe(100);
+    advance(100);
+    expect((await queue.claim())?.attempts).toBe(1);
+  });
+
+  it('hands each due key to exactly one of many concurrent claimers', async () => {
+    const { database, queue } = await setup();
+    const workers = await Promise.all([1, 2, 3].map(() => newQueue(database)));
+    const keys = Array.from({ length: 30 }, (_, i) => `key-${i}`);
+    for (const key of keys) {
+      await queue.enqueue(key);
+    }
+
+    const claims = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => workers[i % 3].claim()),
+    );
+
+    const claimed = claims.flatMap(c => (c ? [c.key] : []));
+    expect(new Set(claimed).size).toBe(claimed.length);
+    // Claimers that lose a race may come back empty; none may double-claim.
+    const rest: string[] = [];
+    for (let c = await queue.claim(); c; c = await queue.claim()) {
+      rest.push(c.key);
+    }
+    expect([...claimed, ...rest].sort()).toEqual([...keys].sort());
+  });
+
+  it('keeps keys, attempts and delays across a restart', async () => {
+    const { database, queue } = await setup();
+    await queue.enqueue('a');
+    await queue.enqueue('b', { delayMs: 1000 });
+    const a = await queue.claim();
+    await queue.retry(a!, 500);
+
+    const restarted = await newQueue(database);
+    expect(await restarted.size()).toBe(2);
+    expect(await restarted.nextDueInMs()).toBe(500);
+    advance(500);
+    expect(await restarted.claim()).toEqual({
+      key: 'a',
+      attempts: 1,
+      token: expect.any(String),
+    });
+  });
+
+  it('shares one migration run with the object store', async () => {
+    const database = await initDatabase(databases, id);
+    const [queue, store] = await Promise.all([
+      DatabaseWorkQueue.create({ database }),
+      DatabaseObjectStore.create({ database }),
+      DatabaseWorkQueue.create({ database }),
+    ]);
+    await queue.enqueue('k');
+    expect(await queue.size()).toBe(1);
+    expect(await store.list({ group: 'g', kind: 'K' })).toEqual([]);
+  });
+});

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { DatabaseService } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import { toNumber } from './json';
+import { getMigratedClient, isPostgres } from './migrations';
+import { ClaimedItem, WorkQueue } from './types';
+
+const QUEUE_TABLE = 'kratix_queue';
+const DEFAULT_LEASE_MS = 60_000;
+/** Claim attempts lost to concurrent claimers before giving up for now. */
+const CLAIM_RACES = 5;
+
+const RELEASED = { claim_token: null, lease_until: null, requeue_at: null };
+
+interface QueueRow {
+  key: string;
+  due_at: number | string;
+  attempts: number;
+  claim_token: string | null;
+  lease_until: number | string | null;
+  requeue_at: number | string | null;
+}
+
+/*
+ * A row is claimable when `due_at <= now`. Claiming moves `due_at` to the
+ * lease end, so a claimed row becomes claimable again exactly when its
+ * lease expires, and one index range on `due_at` finds everything due.
+ * Enqueues during a claim go to `requeue_at`, which complete() and retry()
+ * turn back into `due_at`.
+ */
+
+/** WorkQueue in the plugin's database (SQLite or PostgreSQL). */
+export class DatabaseWorkQueue implements WorkQueue {
+  readonly #knex: Knex;
+  readonly #now: () => number;
+
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+    /** Epoch milliseconds; tests move time instead of waiting. */
+    now?: () => number;
+  }): Promise<DatabaseWorkQueue> {
+    const knex = await getMigratedClient(
+      options.database,
+      options.skipMigrations,
+    );
+    return new DatabaseWorkQueue(knex, options.now ?? Date.now);
+  }
+
+  private constructor(knex: Knex, now: () => number) {
+    this.#knex = knex;
+    this.#now = () => Math.floor(now());
+  }
+
+  async enqueue(key: string, options?: { delayMs?: number }): Promise<void> {
+    const due = this.#now() + Math.max(0, Math.ceil(options?.delayMs ?? 0));
+    const knex = this.#knex;
+    const col = (name: string) => knex.ref(`${QUEUE_TABLE}.${name}`);
+    await knex(QUEUE_TABLE)
+      .insert({ key, due_at: due, attempts: 0 })
+      .onConflict('key')
+      .merge({
+        due_at: knex.raw('CASE WHEN ? IS NULL AND ? > ? THEN ? ELSE ? END', [
+          col('claim_token'),
+          col('due_at'),
+          due,
+          due,
+          col('due_at'),
+        ]),
+        requeue_at: knex.raw(
+          'CASE WHEN ? IS NULL THEN NULL WHEN ? IS NULL OR ? > ? THEN ? ELSE ? END',
+          [
+            col('claim_token'),
+            col('requeue_at'),
+            col('requeue_at'),
+            due,
+            due,
+            col('requeue_at'),
+          ],
+        ),
+      });
+  }
+
+  async claim(options?: {
+    leaseMs?: number;
+  }): Promise<ClaimedItem | undefined> {
+    const now = this.#now();
+    // A lease must end in the future, or the claim would be free at once.
+    const leaseUntil =
+      now + Math.max(1, Math.ceil(options?.leaseMs ?? DEFAULT_LEASE_MS));
+    const token = randomUUID();
+    const claimed = isPostgres(this.#knex)
+      ? await this.#claimSkipLocked(now, leaseUntil, token)
+      : await this.#claimConditionally(now, leaseUntil, token);
+    return claimed && { key: claimed.key, attempts: claimed.attempts, token };
+  }
+
+  async complete(item: ClaimedItem): Promise<void> {
+    const deleted = await this.#knex(QUEUE_TABLE)
+      .where({ key: item.key, claim_token: item.token })
+      .whereNull('requeue_at')
+      .delete();
+    if (deleted === 0) {
+      // Enqueued again during processing: a fresh run, not a retry.
+      await this.#knex(QUEUE_TABLE)
+        .where({ key: item.key, claim_token: item.token })
+        .update({
+          due_at: this.#knex.ref('requeue_at'),
+          attempts: 0,
+          ...RELEASED,
+        });
+    }
+  }
+
+  async renew(item: ClaimedItem, leaseMs: number): Promise<boolean> {
+    const leaseUntil = this.#now() + Math.max(1, Math.ceil(leaseMs));
+    const updated = await this.#knex(QUEUE_TABLE)
+      .where({ key: item.key, claim_token: item.token })
+      .update({ lease_until: leaseUntil, due_at: leaseUntil });
+    return updated === 1;
+  }
+
+  async retry(item: ClaimedItem, delayMs: number): Promise<void> {
+    const due = this.#now() + Math.max(0, Math.ceil(delayMs));
+    const knex = this.#knex;
+    await knex(QUEUE_TABLE)
+      .where({ key: item.key, claim_token: item.token })
+      .update({
+        // An enqueue during the failed run may ask for an earlier run.
+        due_at: knex.raw(
+          'CASE WHEN ?? IS NOT NULL AND ?? < ? THEN ?? ELSE ? END',
+          ['requeue_at', 'requeue_at', due, 'requeue_at', due],
+        ),
+        attempts: knex.raw('?? + 1', ['attempts']),
+        ...RELEASED,
+      });
+  }
+
+  async nextDueInMs(): Promise<number | undefined> {
+    const row = await this.#knex(QUEUE_TABLE).min({ next: 'due_at' }).first();
+    if (row?.next === null || row?.next === undefined) {
+      return undefined;
+    }
+    return Math.max(0, toNumber(row.next) - this.#now());
+  }
+
+  async size(): Promise<number> {
+    const row = await this.#knex(QUEUE_TABLE).count({ count: '*' }).first();
+    return toNumber(row?.count ?? 0);
+  }
+
+  /** PostgreSQL: concurrent claimers skip each other's rows instead of waiting. */
+  async #claimSkipLocked(now: number, leaseUntil: number, token: string) {
+    const knex = this.#knex;
+    const next = knex(QUEUE_TABLE)
+      .select('key')
+      .where('due_at', '<=', now)
+      .orderBy([{ column: 'due_at' }, { column: 'key' }])
+      .limit(1)
+      .forUpdate()
+      .skipLocked();
+    const rows: Pick<QueueRow, 'key' | 'attempts'>[] = await knex(QUEUE_TABLE)
+      .where('key', '=', next)
+      .update(claimedBy(token, leaseUntil))
+      .returning(['key', 'attempts']);
+    return rows[0];
+  }
+
+  /**
+   * Elsewhere (SQLite): pick, then claim only if the row is still as seen, so
+   * of two processes sharing the file only one wins; the loser tries again.
+   */
+  async #claimConditionally(now: number, leaseUntil: number, token: string) {
+    for (let race = 0; race < CLAIM_RACES; race++) {
+      const row: QueueRow | undefined = await this.#knex(QUEUE_TABLE)
+        .where('due_at', '<=', now)
+        .orderBy([{ column: 'due_at' }, { column: 'key' }])
+        .first();
+      if (!row) {
+        return undefined;
+      }
+      const updated = await this.#knex(QUEUE_TABLE)
+        .where({ key: row.key, due_at: row.due_at })
+        .where(q =>
+          row.claim_token === null
+            ? q.whereNull('claim_token')
+            : q.where('claim_token', row.claim_token),
+        )
+        .update(claimedBy(token, leaseUntil));
+      if (updated === 1) {
+        return { key: row.key, attempts: toNumber(row.attempts) };
+      }
+    }
+    return undefined;
+  }
+}
+
+function claimedBy(token: string, leaseUntil: number) {
+  // A re-claimed expired lease also covers enqueues made during it.
+  return {
+    claim_token: token,
+    lease_until: leaseUntil,
+    due_at: leaseUntil,
+    requeue_at: null,
+  };
+}

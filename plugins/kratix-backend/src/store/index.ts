@@ -1,0 +1,3 @@
+export * from './types';
+export { DatabaseObjectStore } from './DatabaseObjectStore';
+export { DatabaseWorkQueue } from './DatabaseWorkQueue';
