@@ -4,6 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { Knex } from 'knex';
 import {
+  BackendFeature,
   coreServices,
   createServiceFactory,
   LoggerService,
@@ -58,18 +59,27 @@ export function tempDir(prefix: string) {
 /**
  * Starts a real Backstage backend with the kratix plugin on the given
  * database, in the tutorial's starting state (worker-1, one state store).
+ * `config` is merged into `kratix`; its `pipelines` into the defaults
+ * (images included), so `{ pipelines: { timeout: 2 } }` keeps every image.
+ * As in production, a request without a token has no credentials (401).
  */
 export async function startKratixBackend(options: {
   knex: Knex;
   stateStoreRoot: string;
   config?: JsonObject;
   extraImages?: Record<string, string>;
+  /** More backend features, e.g. modules using the plugin's extension points. */
+  features?: BackendFeature[];
 }): Promise<KratixTestBackend> {
   const logs: LogRecord[] = [];
+  const { pipelines = {}, ...config } = options.config ?? {};
+  const { images = {}, ...pipelinesConfig } = pipelines as JsonObject;
   const backend = await startTestBackend({
     features: [
       kratixPlugin,
+      ...(options.features ?? []),
       mockServices.database.factory({ knex: options.knex }),
+      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
       createServiceFactory({
         service: coreServices.logger,
         deps: {},
@@ -83,12 +93,14 @@ export async function startKratixBackend(options: {
             engine: { workers: 2 },
             pipelines: {
               timeout: 30,
+              ...pipelinesConfig,
               images: {
                 [ELASTIC_IMAGE]: path.join(EXAMPLES, 'elastic-cloud/pipeline/run'),
                 ...(options.extraImages ?? {}),
+                ...(images as JsonObject),
               },
             },
-            ...(options.config ?? {}),
+            ...config,
           },
         },
       }),
