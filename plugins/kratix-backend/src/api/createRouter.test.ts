@@ -423,6 +423,48 @@ describe('createRouter', () => {
     });
   });
 
+  describe('object shape', () => {
+    it('answers 422 for a spec, annotations or finalizers of the wrong type, before admission', async () => {
+      const { app, store } = await setup();
+      await request(app).post(`${K}/destinations`).send({ metadata: { name: 'worker-1' } }).expect(201);
+      const before = await store.get({ group: 'platform.kratix.io', kind: 'Destination', name: 'worker-1' });
+      const cases: [unknown, string][] = [
+        [{ spec: 'x' }, 'spec'],
+        [{ metadata: { annotations: 'x' } }, 'metadata.annotations'],
+        [{ metadata: { annotations: { a: 1 } } }, 'metadata.annotations[a]'],
+        [{ metadata: { finalizers: 'example.com/keep' } }, 'metadata.finalizers'],
+        [{ metadata: { finalizers: [''] } }, 'metadata.finalizers[0]'],
+      ];
+      for (const [patch, field] of cases) {
+        const res = await request(app)
+          .patch(`${K}/destinations/worker-1`)
+          .set('Content-Type', MERGE)
+          .send(JSON.stringify(patch));
+        expect(res.status).toBe(422);
+        expectStatus(res.body, 422, 'Invalid');
+        expect(res.body.details.causes.map((c: any) => c.field)).toEqual([field]);
+      }
+      const create = await request(app)
+        .post(`${K}/destinations`)
+        .send({ metadata: { name: 'worker-2' }, spec: ['x'] });
+      expect(create.status).toBe(422);
+      expect(create.body.message).toBe(
+        'Destination.platform.kratix.io "worker-2" is invalid: spec: Invalid value: "array": spec in body must be of type object',
+      );
+      expect(
+        await store.get({ group: 'platform.kratix.io', kind: 'Destination', name: 'worker-1' }),
+      ).toEqual(before);
+    });
+
+    it('answers 400 for a path that cannot be decoded', async () => {
+      const { app } = await setup();
+      const res = await request(app).get(`${K}/namespaces/%ZZ/works`);
+      expect(res.status).toBe(400);
+      expectStatus(res.body, 400, 'BadRequest');
+      expect(res.body.message).toContain('%ZZ');
+    });
+  });
+
   describe('POST /apply', () => {
     it('applies multi-document YAML: created, then unchanged, then configured', async () => {
       const { app, store } = await setup();

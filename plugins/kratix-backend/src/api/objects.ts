@@ -111,6 +111,10 @@ export function normalizeIncoming(
       },
     );
   }
+  const causes = shapeCauses(kind, body, metadata);
+  if (causes.length > 0) {
+    throw invalid(kind, name, causes);
+  }
   if (kind.namespaced) {
     const given = metadata.namespace;
     if (given === undefined || given === '') {
@@ -134,6 +138,85 @@ export function normalizeIncoming(
     kind: kind.kind,
     metadata: metadata as unknown as ObjectMeta,
   } as KubeObject;
+}
+
+interface Cause {
+  field: string;
+  message: string;
+  reason: string;
+}
+
+/** A 422 `Invalid` Status, as the Kubernetes API server words it. */
+function invalid(kind: KindInfo, name: string, causes: Cause[]): StatusError {
+  return new StatusError(
+    422,
+    'Invalid',
+    `${kind.kind}.${kind.group} "${name}" is invalid: ${causes
+      .map(c => `${c.field}: ${c.message}`)
+      .join(', ')}`,
+    { name, group: kind.group, kind: kind.kind, causes },
+  );
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * The shape of what every object shares, checked before admission so a
+ * string where a map belongs is a 422 naming the field, not a 500 or a
+ * silently mangled object (a string of finalizers spread into characters).
+ * A Promise-defined kind's spec is checked by the Promise's schema instead.
+ */
+function shapeCauses(
+  kind: KindInfo,
+  body: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+): Cause[] {
+  const causes: Cause[] = [];
+  const typeInvalid = (field: string, value: unknown, type: string) =>
+    causes.push({
+      field,
+      message: `Invalid value: "${typeName(value)}": ${field} in body must be of type ${type}`,
+      reason: 'FieldValueTypeInvalid',
+    });
+  const { annotations, finalizers } = metadata;
+  if (annotations !== undefined && annotations !== null) {
+    if (!isPlainObject(annotations)) {
+      typeInvalid('metadata.annotations', annotations, 'object');
+    } else {
+      for (const [key, value] of Object.entries(annotations)) {
+        if (typeof value !== 'string') {
+          typeInvalid(`metadata.annotations[${key}]`, value, 'string');
+        }
+      }
+    }
+  }
+  if (finalizers !== undefined && finalizers !== null) {
+    if (!Array.isArray(finalizers)) {
+      typeInvalid('metadata.finalizers', finalizers, 'array');
+    } else {
+      finalizers.forEach((f, i) => {
+        if (typeof f !== 'string' || f === '') {
+          causes.push({
+            field: `metadata.finalizers[${i}]`,
+            message: `Invalid value: ${JSON.stringify(f)}: a finalizer must be a non-empty string`,
+            reason: 'FieldValueInvalid',
+          });
+        }
+      });
+    }
+  }
+  if (
+    kind.promiseName === undefined &&
+    body.spec !== undefined &&
+    body.spec !== null &&
+    !isPlainObject(body.spec)
+  ) {
+    typeInvalid('spec', body.spec, 'object');
+  }
+  return causes;
 }
 
 function withoutStatus(object: KubeObject): KubeObject {

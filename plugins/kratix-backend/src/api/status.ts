@@ -221,7 +221,11 @@ function bodyParserStatus(error: Record<string, unknown>): Status | undefined {
       return failure(
         413,
         'RequestEntityTooLarge',
-        `request entity too large: ${message}`,
+        typeof error.limit === 'number'
+          ? `request entity too large: the body${
+              typeof error.length === 'number' ? ` has ${error.length} bytes,` : ' is'
+            } more than the limit of ${error.limit} bytes`
+          : `request entity too large: ${message}`,
       );
     case 'encoding.unsupported':
     case 'charset.unsupported':
@@ -253,6 +257,9 @@ export function toStatus(error: unknown): Status {
     if (status) return status;
   }
   switch (error.name) {
+    case 'URIError':
+      // Express could not decode a path parameter (`%ZZ`).
+      return failure(400, 'BadRequest', error.message);
     case 'NotFoundError':
       return failure(404, 'NotFound', error.message);
     case 'AlreadyExistsError':

@@ -4,12 +4,14 @@ import {
   DestinationObject,
   KubeObject,
   PromiseObject,
+  Selector,
   validateLabels,
   validateLabelKey,
   validateLabelValue,
 } from '@kratix-backstage/plugin-kratix-common';
 import { Admission, KindInfo } from './types';
 import { FieldCause, InvalidObjectError } from './errors';
+import { destinationSchema, promiseSchema, stateStoreSchema } from './schemas';
 import {
   DESTINATION_KIND,
   InMemoryKindRegistry,
@@ -23,7 +25,6 @@ import {
 export const FINALIZER = 'kratix.io/cleanup';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const FILEPATH_MODES = ['nestedByMetadata', 'aggregatedYAML', 'none'];
 
 function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
   const causes: FieldCause[] = [];
@@ -57,27 +58,17 @@ function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
   return causes;
 }
 
-function selectorCauses(selectors: unknown, field: string): FieldCause[] {
-  if (selectors === undefined) return [];
-  if (!Array.isArray(selectors)) {
-    return [{ field, message: 'Invalid value: must be a list of {matchLabels}' }];
-  }
+/** Label syntax inside selectors; the shape is the schema's business. */
+function selectorCauses(selectors: Selector[] | undefined, field: string): FieldCause[] {
   const causes: FieldCause[] = [];
-  selectors.forEach((s, i) => {
-    const f = `${field}[${i}].matchLabels`;
-    if (!s || typeof s !== 'object' || typeof s.matchLabels !== 'object') {
-      causes.push({ field: f, message: 'Required value: matchLabels is required' });
-      return;
-    }
-    for (const [k, v] of Object.entries(s.matchLabels ?? {})) {
-      const problems = [
-        ...validateLabelKey(k),
-        ...(typeof v === 'string' ? validateLabelValue(v) : ['must be a string']),
-      ];
+  (selectors ?? []).forEach((s, i) => {
+    for (const [k, v] of Object.entries(s.matchLabels)) {
+      const problems = [...validateLabelKey(k), ...validateLabelValue(v)];
       if (problems.length) {
         causes.push({
-          field: `${f}.${k}`,
-          message: `Invalid value: "${String(v)}": ${problems.join('; ')}`,
+          field: `${field}[${i}].matchLabels.${k}`,
+          message: `Invalid value: "${v}": ${problems.join('; ')}`,
+          reason: 'FieldValueInvalid',
         });
       }
     }
@@ -85,37 +76,21 @@ function selectorCauses(selectors: unknown, field: string): FieldCause[] {
   return causes;
 }
 
-function workflowCauses(promise: PromiseObject): FieldCause[] {
+function pipelineNameCauses(promise: PromiseObject): FieldCause[] {
   const causes: FieldCause[] = [];
   const workflows = promise.spec?.workflows ?? {};
   for (const type of ['promise', 'resource'] as const) {
     for (const action of ['configure', 'delete'] as const) {
-      const pipelines = (workflows as any)[type]?.[action];
-      if (pipelines === undefined) continue;
-      const field = `spec.workflows.${type}.${action}`;
-      if (!Array.isArray(pipelines)) {
-        causes.push({ field, message: 'Invalid value: must be a list of Pipelines' });
-        continue;
-      }
       const names = new Set<string>();
-      pipelines.forEach((p: any, i: number) => {
-        const pf = `${field}[${i}]`;
-        const name = p?.metadata?.name;
-        if (!name || !DNS_SUBDOMAIN.test(name)) {
-          causes.push({ field: `${pf}.metadata.name`, message: 'Required value: a valid pipeline name is required' });
+      (workflows[type]?.[action] ?? []).forEach((p, i) => {
+        const field = `spec.workflows.${type}.${action}[${i}].metadata.name`;
+        const name = p.metadata.name;
+        if (!DNS_SUBDOMAIN.test(name)) {
+          causes.push({ field, message: `Invalid value: "${name}": a pipeline name must be a lowercase RFC 1123 subdomain` });
         } else if (names.has(name)) {
-          causes.push({ field: `${pf}.metadata.name`, message: `Duplicate value: "${name}"` });
+          causes.push({ field, message: `Duplicate value: "${name}"` });
         }
         names.add(name);
-        const containers = p?.spec?.containers;
-        if (!Array.isArray(containers) || containers.length === 0) {
-          causes.push({ field: `${pf}.spec.containers`, message: 'Required value: at least one container is required' });
-          return;
-        }
-        containers.forEach((c: any, j: number) => {
-          if (!c?.name) causes.push({ field: `${pf}.spec.containers[${j}].name`, message: 'Required value' });
-          if (!c?.image) causes.push({ field: `${pf}.spec.containers[${j}].image`, message: 'Required value' });
-        });
       });
     }
   }
@@ -184,6 +159,9 @@ function schemaErrorToCause(error: ErrorObject): FieldCause {
  */
 export class EngineAdmission implements Admission {
   private readonly ajv = createAjv();
+  private readonly promiseShape = this.ajv.compile(promiseSchema);
+  private readonly destinationShape = this.ajv.compile(destinationSchema);
+  private readonly stateStoreShape = this.ajv.compile(stateStoreSchema);
   private readonly validators = new Map<string, { key: string; fn: ValidateFunction }>();
 
   constructor(private readonly kinds: InMemoryKindRegistry) {}
@@ -195,8 +173,12 @@ export class EngineAdmission implements Admission {
       delete copy.metadata.namespace;
     }
     const causes = nameCauses(copy, kind.namespaced);
-    if (sameKind(kind, PROMISE_KIND)) {
-      causes.push(...(await this.promiseCauses(copy as PromiseObject, previous)));
+    const structure = this.structuralValidator(kind);
+    if (structure && !structure(copy)) {
+      // Semantic checks assume the shape; report the shape alone first.
+      causes.push(...(structure.errors ?? []).map(schemaErrorToCause));
+    } else if (sameKind(kind, PROMISE_KIND)) {
+      causes.push(...this.promiseCauses(copy as PromiseObject, previous));
     } else if (sameKind(kind, DESTINATION_KIND)) {
       causes.push(...this.destinationCauses(copy as DestinationObject, previous));
     } else if (isStateStoreKind(kind)) {
@@ -215,62 +197,43 @@ export class EngineAdmission implements Admission {
     return copy;
   }
 
-  private async promiseCauses(promise: PromiseObject, previous?: KubeObject) {
-    const causes: FieldCause[] = [];
-    if (promise.spec !== undefined && (typeof promise.spec !== 'object' || promise.spec === null)) {
-      return [{ field: 'spec', message: 'Invalid value: spec must be an object' }];
+  private structuralValidator(kind: KindInfo): ValidateFunction | undefined {
+    if (sameKind(kind, PROMISE_KIND)) return this.promiseShape;
+    if (sameKind(kind, DESTINATION_KIND)) return this.destinationShape;
+    if (isStateStoreKind(kind)) return this.stateStoreShape;
+    return undefined;
+  }
+
+  private promiseCauses(promise: PromiseObject, previous?: KubeObject) {
+    const causes = [
+      ...selectorCauses(promise.spec?.destinationSelectors, 'spec.destinationSelectors'),
+      ...pipelineNameCauses(promise),
+    ];
+    const info = promiseApiKind(promise);
+    if (!info) return causes;
+    const prevKind = previous ? promiseApiKind(previous as PromiseObject) : undefined;
+    if (prevKind && (prevKind.group !== info.group || prevKind.kind !== info.kind)) {
+      causes.push({ field: 'spec.api', message: `Invalid value: the API kind of a Promise is immutable (was ${prevKind.kind}.${prevKind.group})` });
     }
-    causes.push(...selectorCauses(promise.spec?.destinationSelectors, 'spec.destinationSelectors'));
-    const deps = promise.spec?.dependencies;
-    if (deps !== undefined) {
-      if (!Array.isArray(deps)) {
-        causes.push({ field: 'spec.dependencies', message: 'Invalid value: must be a list of objects' });
-      } else {
-        deps.forEach((d: any, i) => {
-          if (!d || typeof d !== 'object' || !d.apiVersion || !d.kind || !d.metadata?.name) {
-            causes.push({
-              field: `spec.dependencies[${i}]`,
-              message: 'Invalid value: each dependency needs apiVersion, kind and metadata.name',
-            });
-          }
-        });
-      }
+    const other = this.kinds.byGroupKind(info.group, info.kind);
+    if (other && other.promiseName !== promise.metadata.name) {
+      causes.push({
+        field: 'spec.api.spec.names.kind',
+        message: `Invalid value: "${info.kind}": kind ${info.kind}.${info.group} is already defined by Promise "${other.promiseName}"`,
+      });
     }
-    causes.push(...workflowCauses(promise));
-    const api = promise.spec?.api;
-    if (api !== undefined) {
-      const info = promiseApiKind(promise);
-      if (!info) {
+    promise.spec!.api!.spec.versions.forEach((v, i) => {
+      const schema = v.schema?.openAPIV3Schema;
+      if (!schema) return;
+      try {
+        this.ajv.compile(schema);
+      } catch (e) {
         causes.push({
-          field: 'spec.api',
-          message: 'Invalid value: spec.api must define spec.group, spec.names.kind, spec.names.plural and at least one version',
+          field: `spec.api.spec.versions[${i}].schema.openAPIV3Schema`,
+          message: `Invalid value: not a valid schema: ${(e as Error).message}`,
         });
-      } else {
-        const prevKind = previous ? promiseApiKind(previous as PromiseObject) : undefined;
-        if (prevKind && (prevKind.group !== info.group || prevKind.kind !== info.kind)) {
-          causes.push({ field: 'spec.api', message: `Invalid value: the API kind of a Promise is immutable (was ${prevKind.kind}.${prevKind.group})` });
-        }
-        const other = this.kinds.byGroupKind(info.group, info.kind);
-        if (other && other.promiseName !== promise.metadata.name) {
-          causes.push({
-            field: 'spec.api.spec.names.kind',
-            message: `Invalid value: "${info.kind}": kind ${info.kind}.${info.group} is already defined by Promise "${other.promiseName}"`,
-          });
-        }
-        for (const [i, v] of (api.spec.versions ?? []).entries()) {
-          const schema = v.schema?.openAPIV3Schema;
-          if (!schema) continue;
-          try {
-            this.ajv.compile(schema);
-          } catch (e) {
-            causes.push({
-              field: `spec.api.spec.versions[${i}].schema.openAPIV3Schema`,
-              message: `Invalid value: not a valid schema: ${(e as Error).message}`,
-            });
-          }
-        }
       }
-    }
+    });
     return causes;
   }
 
@@ -283,28 +246,15 @@ export class EngineAdmission implements Admission {
       spec.filepath.filename = spec.filepath.filename ?? 'aggregated.yaml';
     }
     spec.cleanup = spec.cleanup ?? 'none';
-    if (!FILEPATH_MODES.includes(spec.filepath.mode!)) {
-      causes.push({
-        field: 'spec.filepath.mode',
-        message: `Unsupported value: "${spec.filepath.mode}": supported values: ${FILEPATH_MODES.map(m => `"${m}"`).join(', ')}`,
-        reason: 'FieldValueNotSupported',
-      });
-    }
     const before = (previous as DestinationObject | undefined)?.spec?.filepath;
     if (before && (before.mode !== spec.filepath.mode || before.filename !== spec.filepath.filename)) {
       causes.push({ field: 'spec.filepath', message: 'Invalid value: spec.filepath is immutable' });
     }
-    if (!['none', 'all'].includes(spec.cleanup)) {
-      causes.push({ field: 'spec.cleanup', message: `Unsupported value: "${spec.cleanup}": supported values: "none", "all"` });
-    }
-    if (spec.strictMatchLabels !== undefined && typeof spec.strictMatchLabels !== 'boolean') {
-      causes.push({ field: 'spec.strictMatchLabels', message: 'Invalid value: must be a boolean' });
-    }
-    if (typeof spec.path !== 'string' || spec.path.startsWith('/') || spec.path.split('/').includes('..')) {
+    if (spec.path.startsWith('/') || spec.path.split('/').includes('..')) {
       causes.push({ field: 'spec.path', message: `Invalid value: "${spec.path}": must be a relative path inside the state store` });
     }
     const ref = spec.stateStoreRef;
-    if (!ref?.kind || !ref?.name) {
+    if (!ref) {
       causes.push({ field: 'spec.stateStoreRef', message: 'Required value: stateStoreRef {kind, name} is required', reason: 'FieldValueRequired' });
     } else if (!this.kinds.list().some(k => isStateStoreKind(k) && k.kind === ref.kind)) {
       causes.push({
@@ -350,7 +300,7 @@ function stateStoreCauses(object: KubeObject): FieldCause[] {
     object.spec = { ...(object.spec ?? {}), path: '.' };
     return [];
   }
-  if (typeof path !== 'string' || path.startsWith('/') || path.split('/').includes('..')) {
+  if (path.startsWith('/') || path.split('/').includes('..')) {
     return [{ field: 'spec.path', message: `Invalid value: "${path}": must be a relative path that stays inside the state store root` }];
   }
   return [];

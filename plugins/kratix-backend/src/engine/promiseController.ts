@@ -6,14 +6,17 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
-import { PROMISE_KIND, WORK_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
+import { PROMISE_KIND } from './kinds';
+import { removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
 import {
   LABEL_WORK_TYPE,
   buildWork,
+  mergeStatus,
   promiseSelectors,
   runWorkflow,
   syncWorks,
+  deleteOwnedWorks,
+  runDeleteWorkflowOnce,
 } from './workflows';
 import { resourceKey } from './keys';
 
@@ -96,7 +99,11 @@ export async function reconcilePromise(
       },
       outcome.works,
     );
-    status = { ...status, ...outcome.status };
+    status = mergeStatus(status, outcome.status);
+    if (kind) {
+      status.apiVersion = `${kind.group}/${kind.version}`;
+      status.kind = kind.kind;
+    }
     status.conditions = setCondition(status.conditions, {
       type: 'ConfigureWorkflowCompleted',
       status: 'True',
@@ -134,36 +141,17 @@ async function deletePromise(
       return { requeueAfterMs: 2000 };
     }
   }
-  const status: Record<string, any> = { ...(promise.status ?? {}) };
-  if (!status.deleteWorkflowCompleted && promise.spec?.workflows?.promise?.delete?.length) {
-    const outcome = await runWorkflow(
-      ctx,
-      { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
-      'delete',
-    );
-    if (!outcome.ok) {
-      status.conditions = setCondition(status.conditions, {
-        type: 'DeleteWorkflowCompleted',
-        status: 'False',
-        reason: outcome.reason,
-        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
-      });
-      await writeStatus(ctx.store, promise, status);
-      throw new Error(`delete workflow of Promise ${name} failed: ${outcome.message}`);
-    }
-    status.deleteWorkflowCompleted = true;
-    promise = (await writeStatus(ctx.store, promise, status)) as PromiseObject;
-  }
-  const works = await ctx.store.list(WORK_KIND, {
-    namespace: KRATIX_SYSTEM_NAMESPACE,
-    labelSelector: labelsEqual({ [LABEL_PROMISE_NAME]: name }),
+  const deleted = await runDeleteWorkflowOnce(ctx, {
+    type: 'promise',
+    object: promise,
+    promise,
+    kind: PROMISE_KIND,
   });
-  for (const w of works) {
-    if (!w.metadata.deletionTimestamp) {
-      await deleteIfExists(ctx.store, { ...WORK_KIND, namespace: KRATIX_SYSTEM_NAMESPACE, name: w.metadata.name });
-    }
-  }
-  if (works.length > 0) return { requeueAfterMs: 1000 };
-  await removeFinalizer(ctx.store, promise);
+  const gone = await deleteOwnedWorks(ctx, {
+    namespace: KRATIX_SYSTEM_NAMESPACE,
+    labels: { [LABEL_PROMISE_NAME]: name },
+  });
+  if (!gone) return { requeueAfterMs: 1000 };
+  await removeFinalizer(ctx.store, deleted);
   return undefined;
 }

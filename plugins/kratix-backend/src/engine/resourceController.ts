@@ -8,7 +8,13 @@ import {
 import { EngineContext, ReconcileResult } from './context';
 import { WORK_KIND } from './kinds';
 import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
-import { runWorkflow, syncWorks } from './workflows';
+import {
+  deleteOwnedWorks,
+  mergeStatus,
+  runDeleteWorkflowOnce,
+  runWorkflow,
+  syncWorks,
+} from './workflows';
 import { WorkGroupStatus } from './scheduler';
 
 type ResourceKey = { group: string; kind: string; namespace: string; name: string };
@@ -76,7 +82,7 @@ export async function reconcileResource(
       return undefined;
     }
     await syncWorks(ctx, owner, outcome.works);
-    status = { ...status, ...outcome.status };
+    status = mergeStatus(status, outcome.status);
     status.conditions = setCondition(status.conditions, {
       type: 'ConfigureWorkflowCompleted',
       status: 'True',
@@ -137,32 +143,11 @@ async function deleteResource(
   kind: ReturnType<EngineContext['kinds']['byGroupKind']>,
   owner: { namespace: string; labels: Record<string, string> },
 ): Promise<ReconcileResult | void> {
-  const status: Record<string, any> = { ...(object.status ?? {}) };
-  if (
-    promise && kind &&
-    !status.deleteWorkflowCompleted &&
-    promise.spec?.workflows?.resource?.delete?.length
-  ) {
-    const outcome = await runWorkflow(ctx, { type: 'resource', object, promise, kind }, 'delete');
-    if (!outcome.ok) {
-      status.conditions = setCondition(status.conditions, {
-        type: 'DeleteWorkflowCompleted',
-        status: 'False',
-        reason: outcome.reason,
-        message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
-      });
-      await writeStatus(ctx.store, object, status);
-      throw new Error(`delete workflow of ${object.kind} ${object.metadata.name} failed: ${outcome.message}`);
-    }
-    status.deleteWorkflowCompleted = true;
-    object = await writeStatus(ctx.store, object, status);
-  }
-  await syncWorks(ctx, owner, []);
-  const remaining = await ctx.store.list(WORK_KIND, {
-    namespace: owner.namespace,
-    labelSelector: labelsEqual(owner.labels),
-  });
-  if (remaining.length > 0) return { requeueAfterMs: 1000 };
-  await removeFinalizer(ctx.store, object);
+  const deleted =
+    promise && kind
+      ? await runDeleteWorkflowOnce(ctx, { type: 'resource', object, promise, kind })
+      : object;
+  if (!(await deleteOwnedWorks(ctx, owner))) return { requeueAfterMs: 1000 };
+  await removeFinalizer(ctx.store, deleted);
   return undefined;
 }

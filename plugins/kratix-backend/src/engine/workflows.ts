@@ -15,7 +15,7 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from './types';
-import { labelsEqual, isEqual, deleteIfExists } from './objects';
+import { labelsEqual, isEqual, deleteIfExists, setCondition, writeStatus } from './objects';
 import { WORK_KIND } from './kinds';
 
 export const LABEL_WORK_TYPE = 'kratix.io/work-type';
@@ -122,7 +122,7 @@ export async function runWorkflow(
       };
     }
     logger.info(`pipeline completed${result.logs ? `: ${result.logs.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
-    status = { ...status, ...(result.status ?? {}) };
+    status = mergeStatus(status, withoutEngineFields(result.status ?? {}, logger));
     if (action === 'configure' && result.workloadGroups.length > 0) {
       works.push(
         buildWork(target, pipeline.metadata.name, withPromiseSelectors(result.workloadGroups, target.promise)),
@@ -130,6 +130,57 @@ export async function runWorkflow(
     }
   }
   return { ok: true, works, status };
+}
+
+/**
+ * Status fields the engine keeps its own books with. A pipeline's
+ * status.yaml setting one would make the engine skip an update or re-run a
+ * finished workflow, so they are dropped from it.
+ */
+export const ENGINE_STATUS_FIELDS = [
+  'observedGeneration',
+  'observedPromiseGeneration',
+  'deleteWorkflowCompleted',
+];
+
+function withoutEngineFields(
+  status: Record<string, unknown>,
+  logger: EngineContext['logger'],
+): Record<string, unknown> {
+  const ignored = ENGINE_STATUS_FIELDS.filter(f => f in status);
+  if (ignored.length === 0) return status;
+  logger.warn(
+    `ignoring ${ignored.join(', ')} in /kratix/metadata/status.yaml: the engine sets ${ignored.length > 1 ? 'these fields' : 'this field'}`,
+  );
+  const rest = { ...status };
+  for (const f of ignored) delete rest[f];
+  return rest;
+}
+
+/**
+ * Kratix's merge of a pipeline's status.yaml into a status: keys of the
+ * incoming status replace existing ones, except `conditions`, which are
+ * merged by type (runPipeline has checked their shape).
+ */
+export function mergeStatus(
+  existing: Record<string, any>,
+  incoming: Record<string, unknown>,
+): Record<string, any> {
+  const result = { ...existing };
+  for (const [key, value] of Object.entries(incoming)) {
+    if (key !== 'conditions') {
+      result[key] = value;
+    } else if (Array.isArray(value)) {
+      const merged: any[] = Array.isArray(result.conditions) ? [...result.conditions] : [];
+      for (const condition of value) {
+        const i = merged.findIndex(c => c?.type === condition.type);
+        if (i >= 0) merged[i] = condition;
+        else merged.push(condition);
+      }
+      result.conditions = merged;
+    }
+  }
+  return result;
 }
 
 export function buildWork(
@@ -196,4 +247,46 @@ export async function syncWorks(
       await deleteIfExists(ctx.store, { ...WORK_KIND, namespace: owner.namespace, name: work.metadata.name });
     }
   }
+}
+
+/**
+ * Runs an object's delete workflow once: success is recorded in its status,
+ * so a deletion retried later (waiting on Works, say) does not run it again.
+ * A failure is a condition on the object, and blocks the deletion.
+ */
+export async function runDeleteWorkflowOnce(
+  ctx: EngineContext,
+  target: WorkflowTarget,
+): Promise<KubeObject> {
+  const status: Record<string, any> = { ...(target.object.status ?? {}) };
+  const pipelines = (target.promise.spec?.workflows as any)?.[target.type]?.delete ?? [];
+  if (status.deleteWorkflowCompleted || pipelines.length === 0) return target.object;
+  const outcome = await runWorkflow(ctx, target, 'delete');
+  if (!outcome.ok) {
+    status.conditions = setCondition(status.conditions, {
+      type: 'DeleteWorkflowCompleted',
+      status: 'False',
+      reason: outcome.reason,
+      message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
+    });
+    await writeStatus(ctx.store, target.object, status);
+    throw new Error(
+      `delete workflow of ${target.object.kind} ${target.object.metadata.name} failed: ${outcome.message}`,
+    );
+  }
+  status.deleteWorkflowCompleted = true;
+  return writeStatus(ctx.store, target.object, status);
+}
+
+/** Deletes an owner's Works; true once they are all gone. */
+export async function deleteOwnedWorks(
+  ctx: EngineContext,
+  owner: { namespace: string; labels: Record<string, string> },
+): Promise<boolean> {
+  await syncWorks(ctx, owner, []);
+  const remaining = await ctx.store.list(WORK_KIND, {
+    namespace: owner.namespace,
+    labelSelector: labelsEqual(owner.labels),
+  });
+  return remaining.length === 0;
 }

@@ -20,6 +20,8 @@ export const DEFAULT_BWRAP_PATH = '/usr/bin/bwrap';
 /** A container result that also says whether the runner's timer stopped it. */
 export interface SandboxedRunResult extends ContainerRunResult {
   timedOut: boolean;
+  /** The limit that applied, so a timeout can say what it was. */
+  timeoutMs: number;
 }
 
 /**
@@ -83,6 +85,7 @@ export class BubblewrapPipelineRunner implements PipelineRunner {
       exitCode: result.exitCode,
       logs: result.logs,
       timedOut: result.timedOut,
+      timeoutMs: this.timeoutMs,
     };
   }
 }

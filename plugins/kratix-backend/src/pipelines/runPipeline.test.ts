@@ -240,6 +240,34 @@ describeWithBwrap('runPipeline', () => {
     });
   });
 
+  it('fails with InvalidPipeline, not an exception, on a malformed container spec', async () => {
+    const run = (container: Record<string, unknown>) =>
+      runPipeline({
+        pipeline: pipelineOf({ name: 'c', image: 'img', ...container } as ContainerSpec),
+        object: request,
+        env: {},
+        runners: [runnerFor({ img: 'true' })],
+        inProcess: new Map(),
+        logger,
+      });
+    expect(await run({ env: 'A=1' })).toMatchObject({
+      ok: false,
+      reason: 'InvalidPipeline',
+      message: 'container "c" of pipeline "configure": env must be a list of {name, value}',
+    });
+    expect(await run({ env: [{ name: 'A', value: 1 }] })).toMatchObject({
+      ok: false,
+      reason: 'InvalidPipeline',
+      message: expect.stringContaining('env[0] must be {name, value}'),
+    });
+    expect(await run({ args: 'run' })).toMatchObject({
+      ok: false,
+      reason: 'InvalidPipeline',
+      message: 'container "c" of pipeline "configure": args must be a list of strings',
+    });
+    expect(await run({ env: [{ name: 'A', value: '1' }], args: [] })).toMatchObject({ ok: true });
+  });
+
   it('stops at the first failing container and reports its exit code and log tail', async () => {
     const result = await runPipeline({
       pipeline: pipelineOf(
@@ -284,7 +312,7 @@ describeWithBwrap('runPipeline', () => {
     if (result.ok) throw new Error('expected a failure');
     expect(result.reason).toBe('Timeout');
     expect(result.message).toMatch(
-      /^container "hangs" of pipeline "configure" timed out/,
+      /^container "hangs" of pipeline "configure" timed out after 1s/,
     );
     expect(result.message).toContain('waiting');
     await new Promise(r => setTimeout(r, 200));
@@ -458,6 +486,32 @@ describeWithBwrap('runPipeline', () => {
       reason: 'InvalidStatus',
       message: expect.stringContaining('status.yaml: expected a YAML map'),
     });
+  });
+
+  it('fails with InvalidStatus on status.yaml conditions that are not a list of typed maps', async () => {
+    expect(
+      await runScript('echo "conditions: all good" > /kratix/metadata/status.yaml'),
+    ).toMatchObject({
+      ok: false,
+      reason: 'InvalidStatus',
+      message:
+        'invalid /kratix/metadata/status.yaml: conditions must be a list of conditions (maps with type and status), got string "all good"',
+    });
+    expect(
+      await runScript(
+        'printf "conditions:\\n  - {type: Ready, status: \\"True\\"}\\n  - {status: \\"False\\"}\\n" > /kratix/metadata/status.yaml',
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: 'InvalidStatus',
+      message:
+        'invalid /kratix/metadata/status.yaml: conditions[1] must be a map with a non-empty type, got a map without a type',
+    });
+    expect(
+      await runScript(
+        'printf "conditions:\\n  - {type: Ready, status: \\"True\\"}\\n" > /kratix/metadata/status.yaml',
+      ),
+    ).toMatchObject({ ok: true, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
   });
 
   it('runs in-process pipelines registered for the image, before any runner', async () => {

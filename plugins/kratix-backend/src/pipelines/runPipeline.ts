@@ -28,6 +28,7 @@ import { buildWorkloadGroups, WorkflowSelectorSource } from './workloadGroups';
 
 export type PipelineFailureReason =
   | 'ImageNotMapped'
+  | 'InvalidPipeline'
   | 'ContainerFailed'
   | 'Timeout'
   | 'Aborted'
@@ -152,6 +153,15 @@ async function runContainer(
   const which = `container "${container.name}" of pipeline "${pipelineName(
     options,
   )}"`;
+  const invalid = containerSpecProblem(container);
+  if (invalid) {
+    return {
+      ok: false,
+      reason: 'InvalidPipeline',
+      message: `${which}: ${invalid}`,
+      logs: '',
+    };
+  }
   // The KRATIX_* values win: they describe what is running, and a container
   // that redefines them would only confuse its own tooling.
   const env = { ...containerEnv(container), ...options.env };
@@ -185,7 +195,14 @@ async function runContainer(
     });
     const timedOut = result.timedOut === true;
     if (timedOut) {
-      return failed('Timeout', `${which} timed out`, result.logs);
+      const limit = (result as { timeoutMs?: unknown }).timeoutMs;
+      return failed(
+        'Timeout',
+        `${which} timed out${
+          typeof limit === 'number' ? ` after ${formatDuration(limit)}` : ''
+        }`,
+        result.logs,
+      );
     }
     if (options.signal?.aborted) {
       return failed('Aborted', `${which} was aborted`, result.logs);
@@ -241,7 +258,13 @@ async function runInProcess(
     return { ok: true, logs: tail.toString() };
   } catch (error) {
     if (timedOut) {
-      return failed('Timeout', `${which} timed out`, tail.toString());
+      return failed(
+        'Timeout',
+        `${which} timed out after ${formatDuration(
+          options.inProcessTimeoutMs ?? DEFAULT_IN_PROCESS_TIMEOUT_MS,
+        )}`,
+        tail.toString(),
+      );
     }
     if (options.signal?.aborted) {
       return failed('Aborted', `${which} was aborted`, tail.toString());
@@ -302,6 +325,10 @@ async function collect(
           .join('; '),
       };
     }
+    const badConditions = conditionsProblem(status);
+    if (badConditions) {
+      return { ok: false, reason: 'InvalidStatus', message: badConditions };
+    }
 
     return {
       ok: true,
@@ -349,12 +376,82 @@ async function readYamlMap(
   return value as Record<string, unknown>;
 }
 
+/**
+ * `conditions` in status.yaml are merged into the object's conditions by
+ * type (as Kratix does), so each must be a map with a type.
+ */
+function conditionsProblem(
+  status: Record<string, unknown> | undefined,
+): string | undefined {
+  const conditions = status?.conditions;
+  if (conditions === undefined || conditions === null) {
+    return undefined;
+  }
+  const where = 'invalid /kratix/metadata/status.yaml: conditions';
+  if (!Array.isArray(conditions)) {
+    return `${where} must be a list of conditions (maps with type and status), got ${describeYaml(conditions)}`;
+  }
+  const bad = conditions.findIndex(
+    c =>
+      typeof c !== 'object' ||
+      c === null ||
+      Array.isArray(c) ||
+      typeof c.type !== 'string' ||
+      c.type === '',
+  );
+  return bad === -1
+    ? undefined
+    : `${where}[${bad}] must be a map with a non-empty type, got ${describeYaml(conditions[bad])}`;
+}
+
+function describeYaml(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map without a type';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
 function defaultSelectorSource(
   env: Record<string, string>,
 ): WorkflowSelectorSource {
   return env.KRATIX_WORKFLOW_TYPE === 'promise'
     ? 'promise-workflow'
     : 'resource-workflow';
+}
+
+/**
+ * The Promise was admitted, but its container specs come from users: a
+ * malformed one fails the pipeline with a message rather than an exception
+ * the engine would retry forever.
+ */
+function containerSpecProblem(container: ContainerSpec): string | undefined {
+  const strings = (value: unknown) =>
+    Array.isArray(value) && value.every(v => typeof v === 'string');
+  for (const field of ['command', 'args'] as const) {
+    const value = container[field];
+    if (value !== undefined && value !== null && !strings(value)) {
+      return `${field} must be a list of strings`;
+    }
+  }
+  const env: unknown = container.env;
+  if (env === undefined || env === null) {
+    return undefined;
+  }
+  if (!Array.isArray(env)) {
+    return 'env must be a list of {name, value}';
+  }
+  const bad = env.findIndex(
+    e =>
+      typeof e !== 'object' ||
+      e === null ||
+      typeof e.name !== 'string' ||
+      e.name === '' ||
+      e.name.includes('=') ||
+      (e.value !== undefined && e.value !== null && typeof e.value !== 'string'),
+  );
+  return bad === -1
+    ? undefined
+    : `env[${bad}] must be {name, value} with a non-empty name without "=" and a string value`;
 }
 
 function containerEnv(container: ContainerSpec): Record<string, string> {
@@ -375,6 +472,10 @@ function failed(
     message: tail ? `${message}; last log lines:\n${tail}` : message,
     logs,
   };
+}
+
+function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function pipelineName(options: RunPipelineOptions): string {
