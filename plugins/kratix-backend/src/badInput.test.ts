@@ -499,6 +499,18 @@ spec:
         expect(await worksIn(backend, 'failing')).toEqual([]);
         expect(resourceFiles(backend, 'failing')).toEqual([]);
 
+        // Kratix's manual-reconciliation label runs the workflow again, once.
+        const runs = () =>
+          backend.logs.filter(l => l.message.startsWith('pipeline failed') && l.meta.object === 'Failing/over-quota').length;
+        const before = runs();
+        await backend.api
+          .patch(url, { metadata: { labels: { 'kratix.io/manual-reconciliation': 'true' } } })
+          .expect(200);
+        await eventually(async () => {
+          const r = (await backend.api.get(url)).body;
+          return runs() === before + 1 && !r.metadata.labels?.['kratix.io/manual-reconciliation'];
+        }, 'the workflow to run again and the label to be cleared');
+
         // A failed request is not stuck: it can be deleted.
         await backend.api.del(url).expect(200);
         await eventually(async () => (await backend.api.get(url)).status === 404, 'the failed request to be deleted');

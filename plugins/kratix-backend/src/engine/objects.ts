@@ -90,3 +90,24 @@ export async function deleteIfExists(store: ObjectStore, key: ObjectKey) {
     if (!(e instanceof NotFoundError) && (e as Error)?.name !== 'NotFoundError') throw e;
   }
 }
+
+/** Kratix's label for "run the workflows again now"; removed once they ran. */
+export const LABEL_MANUAL_RECONCILIATION = 'kratix.io/manual-reconciliation';
+
+export function wantsManualReconciliation(object: KubeObject) {
+  return object.metadata.labels?.[LABEL_MANUAL_RECONCILIATION] === 'true';
+}
+
+/** Drops the manual-reconciliation label, keeping everything else. */
+export async function clearManualReconciliation(store: ObjectStore, object: KubeObject) {
+  if (!wantsManualReconciliation(object)) return object;
+  const fresh = await store.get({
+    group: object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '',
+    kind: object.kind,
+    namespace: object.metadata.namespace,
+    name: object.metadata.name,
+  });
+  if (!fresh) return object;
+  const { [LABEL_MANUAL_RECONCILIATION]: _, ...labels } = fresh.metadata.labels ?? {};
+  return store.update({ ...fresh, metadata: { ...fresh.metadata, labels } });
+}

@@ -7,7 +7,14 @@ import {
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
 import { PROMISE_KIND } from './kinds';
-import { removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
+import {
+  clearManualReconciliation,
+  deleteIfExists,
+  removeFinalizer,
+  setCondition,
+  wantsManualReconciliation,
+  writeStatus,
+} from './objects';
 import {
   LABEL_WORK_TYPE,
   buildWork,
@@ -73,7 +80,7 @@ export async function reconcilePromise(
     staticDependenciesWork(promise),
   );
 
-  if (status.observedGeneration !== generation) {
+  if (status.observedGeneration !== generation || wantsManualReconciliation(promise)) {
     const outcome = await runWorkflow(
       ctx,
       { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
@@ -89,6 +96,7 @@ export async function reconcilePromise(
       status.status = 'Unavailable';
       status.observedGeneration = generation;
       await writeStatus(ctx.store, promise, status);
+      await clearManualReconciliation(ctx.store, promise);
       return undefined;
     }
     await syncWorks(
@@ -120,6 +128,7 @@ export async function reconcilePromise(
   }
   status.status = 'Available';
   await writeStatus(ctx.store, promise, status);
+  await clearManualReconciliation(ctx.store, promise);
   return undefined;
 }
 

@@ -7,7 +7,14 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
 import { WORK_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import {
+  clearManualReconciliation,
+  labelsEqual,
+  removeFinalizer,
+  setCondition,
+  wantsManualReconciliation,
+  writeStatus,
+} from './objects';
 import {
   deleteOwnedWorks,
   mergeStatus,
@@ -53,7 +60,8 @@ export async function reconcileResource(
   let current = object;
   if (
     status.observedGeneration !== generation ||
-    status.observedPromiseGeneration !== promiseGeneration
+    status.observedPromiseGeneration !== promiseGeneration ||
+    wantsManualReconciliation(object)
   ) {
     status.conditions = setCondition(status.conditions, {
       type: 'ConfigureWorkflowCompleted',
@@ -79,6 +87,7 @@ export async function reconcileResource(
       });
       status.message = `Configure workflow failed: ${outcome.message}`;
       await writeStatus(ctx.store, current, status);
+      await clearManualReconciliation(ctx.store, current);
       return undefined;
     }
     await syncWorks(ctx, owner, outcome.works);
@@ -100,6 +109,7 @@ export async function reconcileResource(
   status = { ...status, ...scheduling };
   status.conditions = setCondition(status.conditions, worksCondition);
   await writeStatus(ctx.store, current, status);
+  await clearManualReconciliation(ctx.store, current);
   return undefined;
 }
 
