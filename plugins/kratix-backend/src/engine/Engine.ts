@@ -64,6 +64,8 @@ const IDLE_POLL_MS = 5_000;
 export class Engine {
   private readonly index = new SchedulingIndex();
   private readonly groupsByWork = new Map<string, string[]>();
+  /** Work keys being reconciled now: their view of the destinations may be stale. */
+  private readonly worksInFlight = new Set<string>();
   private readonly abort = new AbortController();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly ctx: EngineContext;
@@ -127,7 +129,7 @@ export class Engine {
     const keys: ReconcileKey[] = [];
     for (const d of await store.list(DESTINATION_KIND)) keys.push({ type: 'destination', name: d.metadata.name });
     for (const p of await store.list(PROMISE_KIND)) keys.push({ type: 'promise', name: p.metadata.name });
-    for (const k of kinds.list().filter(k => k.promiseName)) {
+    for (const k of kinds.list().filter(kind => kind.promiseName)) {
       for (const r of await store.list(k)) keys.push(resourceKey(k, r.metadata.namespace!, r.metadata.name));
     }
     for (const w of await store.list(WORK_KIND)) keys.push({ type: 'work', namespace: w.metadata.namespace!, name: w.metadata.name });
@@ -187,6 +189,12 @@ export class Engine {
         const [namespace, name] = w.split('/');
         return { type: 'work', namespace, name };
       });
+      // A Work being reconciled may have read the destinations before this
+      // change and will record its groups after the index was asked, so
+      // the index could not answer for it: run it again once it is done.
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        for (const key of this.worksInFlight) keys.push(decodeKey(key));
+      }
       if (specChanged) keys.push({ type: 'destination', name: meta.name });
       return keys;
     }
@@ -321,7 +329,12 @@ export class Engine {
       case 'destination':
         return reconcileDestination(this.ctx, key.name);
       case 'work':
-        return reconcileWork(this.ctx, key.namespace, key.name);
+        this.worksInFlight.add(text);
+        try {
+          return await reconcileWork(this.ctx, key.namespace, key.name);
+        } finally {
+          this.worksInFlight.delete(text);
+        }
       case 'placement':
         return reconcilePlacement(this.ctx, key.namespace, key.name);
       case 'resource':

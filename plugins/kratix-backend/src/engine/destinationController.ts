@@ -51,6 +51,7 @@ export async function reconcileDestination(
   }
 
   const status: Record<string, any> = { ...(destination.status ?? {}) };
+  const wasReady = status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
   try {
     const writer = await ctx.stateStores.writerFor(destination);
     await ctx.withDestinationLock(name, () =>
@@ -60,6 +61,16 @@ export async function reconcileDestination(
       type: 'Ready', status: 'True', reason: 'StateStoreReady', message: 'Test documents written to State Store',
     });
     await writeStatus(ctx.store, destination, status);
+    if (!wasReady) {
+      // Placements that failed while the store was missing or unreachable
+      // sit in their retry backoff (up to a minute): write them now.
+      const placements = await ctx.store.list(WORK_PLACEMENT_KIND, {
+        labelSelector: labelsEqual({ [LABEL_DESTINATION]: name }),
+      });
+      for (const p of placements) {
+        await ctx.enqueue({ type: 'placement', namespace: p.metadata.namespace!, name: p.metadata.name });
+      }
+    }
     return undefined;
   } catch (e) {
     const reason = e instanceof StateStoreError ? e.reason : 'StateStoreWriteFailed';

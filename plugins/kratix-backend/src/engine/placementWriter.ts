@@ -5,11 +5,12 @@ import {
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { StateStoreWriter } from '@kratix-backstage/plugin-kratix-node';
-import { aggregatedFile, placementFiles } from '../statestores/layout';
+import { aggregatedFile, parseStateFile, placementFiles, stateFilePath } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
 import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
 import { LABEL_DESTINATION } from './scheduler';
+import { ResourceVersionConflictError } from './errors';
 
 function placementInput(p: WorkPlacementObject) {
   return {
@@ -81,8 +82,32 @@ export async function reconcilePlacement(
         const writer = await ctx.stateStores.writerFor(destination!);
         if (mode === 'aggregatedYAML') {
           await writeAggregated(ctx, writer, destination!, name);
-        } else if (written.length > 0) {
-          await writer.update({ write: [], remove: written, message: `Delete from: ${name}` });
+          return;
+        }
+        // A nestedByMetadata directory is the placement's own, so what its
+        // spec asks for is removed too, in case a write was never recorded.
+        const remove = new Set(written);
+        if (mode === 'nestedByMetadata') {
+          for (const f of placementFiles({
+            mode,
+            destinationPath: destination!.spec?.path ?? destination!.metadata.name,
+            placement: placementInput(placement),
+          })) {
+            remove.add(f.path);
+          }
+        }
+        if (mode === 'none') {
+          // The state file is the record of a flat layout, even when the
+          // placement's own record of the write was lost.
+          const stateFile = stateFilePath(destination!.spec?.path ?? destination!.metadata.name, placementInput(placement));
+          const recorded = await writer.read(stateFile);
+          if (recorded !== undefined) {
+            parseStateFile(recorded).forEach(f => remove.add(f));
+            remove.add(stateFile);
+          }
+        }
+        if (remove.size > 0) {
+          await writer.update({ write: [], remove: [...remove], message: `Delete from: ${name}` });
         }
       });
     }
@@ -90,7 +115,7 @@ export async function reconcilePlacement(
     return undefined;
   }
 
-  let status: Record<string, any> = { ...(placement.status ?? {}) };
+  const status: Record<string, any> = { ...(placement.status ?? {}) };
   const misplaced = placement.metadata.labels?.[LABEL_MISPLACED] === 'true';
   status.conditions = setCondition(status.conditions, misplaced
     ? { type: 'ScheduleSucceeded', status: 'False', reason: 'Misplaced', message: 'Target destination no longer matches destinationSelectors' }
@@ -134,8 +159,29 @@ export async function reconcilePlacement(
     await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
     throw e;
   }
-  await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+  await recordWrite(ctx, placement, { ...status, conditions: readyFrom(status.conditions) });
   return undefined;
+}
+
+/**
+ * The files written are now in the store: losing `writtenFiles` would leave
+ * them behind when the placement is deleted. The placement may have changed
+ * meanwhile (relabelled, deleted), so a stale copy is refreshed and the
+ * record written again; the change's own reconcile follows this one.
+ */
+async function recordWrite(ctx: EngineContext, placement: WorkPlacementObject, status: Record<string, any>) {
+  try {
+    await writeStatus(ctx.store, placement, status);
+  } catch (e) {
+    if (!(e instanceof ResourceVersionConflictError)) throw e;
+    const fresh = await ctx.store.get({
+      ...WORK_PLACEMENT_KIND,
+      namespace: placement.metadata.namespace,
+      name: placement.metadata.name,
+    });
+    if (!fresh) return;
+    await writeStatus(ctx.store, fresh, status);
+  }
 }
 
 function readyFrom(conditions: any[]) {
