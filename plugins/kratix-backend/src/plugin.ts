@@ -19,7 +19,10 @@ import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
-import { KRATIX_GROUP, KRATIX_VERSION } from '@kratix-backstage/plugin-kratix-common';
+import {
+  KRATIX_GROUP,
+  KRATIX_VERSION,
+} from '@kratix-backstage/plugin-kratix-common';
 
 /**
  * The Kratix backend plugin: an embedded Kratix engine (Promises,
@@ -51,11 +54,26 @@ export const kratixPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
       },
-      async init({ config, logger, database, httpRouter, httpAuth, permissions, permissionsRegistry, lifecycle }) {
+      async init({
+        config,
+        logger,
+        database,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        lifecycle,
+      }) {
         permissionsRegistry.addPermissions(kratixPermissions);
         // Modules' runners and stores come first: they are the operator's choice.
-        const allRunners = [...runners, BubblewrapPipelineRunner.fromConfig(config)];
-        const allFactories = [...factories, FilesystemStateStoreWriterFactory.fromConfig(config)];
+        const allRunners = [
+          ...runners,
+          BubblewrapPipelineRunner.fromConfig(config),
+        ];
+        const allFactories = [
+          ...factories,
+          FilesystemStateStoreWriterFactory.fromConfig(config),
+        ];
         const builtInKinds = new Set(BUILT_IN_KINDS.map(k => k.kind));
         const kinds = new InMemoryKindRegistry(
           allFactories
@@ -82,7 +100,14 @@ export const kratixPlugin = createBackendPlugin({
           workers: config.getOptionalNumber('kratix.engine.workers'),
         });
         httpRouter.use(
-          await createRouter({ store, kinds, admission, httpAuth, permissions, logger }),
+          await createRouter({
+            store,
+            kinds,
+            admission,
+            httpAuth,
+            permissions,
+            logger,
+          }),
         );
         // The router authenticates every request itself, so that a missing or
         // bad token is answered with a Kubernetes Status like any other error.

@@ -46,7 +46,10 @@ export interface Selector {
 }
 
 /** Where a selector came from; the order of the union is the precedence. */
-export type SelectorSource = 'promise' | 'promise-workflow' | 'resource-workflow';
+export type SelectorSource =
+  | 'promise'
+  | 'promise-workflow'
+  | 'resource-workflow';
 
 export const SELECTOR_SOURCE_PRECEDENCE: readonly SelectorSource[] = [
   'promise',
@@ -86,7 +89,12 @@ export interface PromiseApi {
   spec: {
     group: string;
     scope?: 'Namespaced';
-    names: { kind: string; plural: string; singular?: string; listKind?: string };
+    names: {
+      kind: string;
+      plural: string;
+      singular?: string;
+      listKind?: string;
+    };
     versions: {
       name: string;
       served?: boolean;

@@ -2,7 +2,10 @@ import {
   createExtensionPoint,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { ContainerSpec, KubeObject } from '@kratix-backstage/plugin-kratix-common';
+import {
+  ContainerSpec,
+  KubeObject,
+} from '@kratix-backstage/plugin-kratix-common';
 
 /**
  * One container of a pipeline, about to run. The three directories are the

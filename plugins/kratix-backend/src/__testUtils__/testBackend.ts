@@ -29,13 +29,20 @@ export interface LogRecord {
 }
 
 /** A real logger's shape that keeps what it is told, children included. */
-export function capturingLogger(records: LogRecord[], meta: JsonObject = {}): LoggerService {
-  const log = (level: string) => (message: string, extra?: Error | JsonObject) =>
-    records.push({
-      level,
-      message,
-      meta: { ...meta, ...(extra instanceof Error ? { error: extra.message } : extra ?? {}) },
-    });
+export function capturingLogger(
+  records: LogRecord[],
+  meta: JsonObject = {},
+): LoggerService {
+  const log =
+    (level: string) => (message: string, extra?: Error | JsonObject) =>
+      records.push({
+        level,
+        message,
+        meta: {
+          ...meta,
+          ...(extra instanceof Error ? { error: extra.message } : extra ?? {}),
+        },
+      });
   return {
     error: log('error'),
     warn: log('warn'),
@@ -79,7 +86,9 @@ export async function startKratixBackend(options: {
       kratixPlugin,
       ...(options.features ?? []),
       mockServices.database.factory({ knex: options.knex }),
-      mockServices.httpAuth.factory({ defaultCredentials: mockCredentials.none() }),
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
       createServiceFactory({
         service: coreServices.logger,
         deps: {},
@@ -95,7 +104,10 @@ export async function startKratixBackend(options: {
               timeout: 30,
               ...pipelinesConfig,
               images: {
-                [ELASTIC_IMAGE]: path.join(EXAMPLES, 'elastic-cloud/pipeline/run'),
+                [ELASTIC_IMAGE]: path.join(
+                  EXAMPLES,
+                  'elastic-cloud/pipeline/run',
+                ),
                 ...(options.extraImages ?? {}),
                 ...(images as JsonObject),
               },
@@ -120,11 +132,25 @@ function apiClient(server: any) {
   const auth = mockCredentials.user.header();
   const agent = () => request(server);
   return {
-    get: (p: string) => agent().get(PREFIX + p).set('Authorization', auth),
-    del: (p: string) => agent().delete(PREFIX + p).set('Authorization', auth),
-    post: (p: string, body: unknown) => agent().post(PREFIX + p).set('Authorization', auth).send(body as object),
+    get: (p: string) =>
+      agent()
+        .get(PREFIX + p)
+        .set('Authorization', auth),
+    del: (p: string) =>
+      agent()
+        .delete(PREFIX + p)
+        .set('Authorization', auth),
+    post: (p: string, body: unknown) =>
+      agent()
+        .post(PREFIX + p)
+        .set('Authorization', auth)
+        .send(body as object),
     apply: (yamlText: string) =>
-      agent().post(`${PREFIX}/apply`).set('Authorization', auth).set('Content-Type', 'application/yaml').send(yamlText),
+      agent()
+        .post(`${PREFIX}/apply`)
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/yaml')
+        .send(yamlText),
     patch: (p: string, body: unknown) =>
       agent()
         .patch(PREFIX + p)
@@ -156,7 +182,11 @@ export async function eventually<T>(
     }
     await new Promise(r => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  throw new Error(
+    `timed out waiting for ${what}; last: ${
+      last instanceof Error ? last.message : JSON.stringify(last)
+    }`,
+  );
 }
 
 /** Every file under a directory, relative and sorted. */

@@ -426,13 +426,23 @@ describe('createRouter', () => {
   describe('object shape', () => {
     it('answers 422 for a spec, annotations or finalizers of the wrong type, before admission', async () => {
       const { app, store } = await setup();
-      await request(app).post(`${K}/destinations`).send({ metadata: { name: 'worker-1' } }).expect(201);
-      const before = await store.get({ group: 'platform.kratix.io', kind: 'Destination', name: 'worker-1' });
+      await request(app)
+        .post(`${K}/destinations`)
+        .send({ metadata: { name: 'worker-1' } })
+        .expect(201);
+      const before = await store.get({
+        group: 'platform.kratix.io',
+        kind: 'Destination',
+        name: 'worker-1',
+      });
       const cases: [unknown, string][] = [
         [{ spec: 'x' }, 'spec'],
         [{ metadata: { annotations: 'x' } }, 'metadata.annotations'],
         [{ metadata: { annotations: { a: 1 } } }, 'metadata.annotations[a]'],
-        [{ metadata: { finalizers: 'example.com/keep' } }, 'metadata.finalizers'],
+        [
+          { metadata: { finalizers: 'example.com/keep' } },
+          'metadata.finalizers',
+        ],
         [{ metadata: { finalizers: [''] } }, 'metadata.finalizers[0]'],
       ];
       for (const [patch, field] of cases) {
@@ -442,7 +452,9 @@ describe('createRouter', () => {
           .send(JSON.stringify(patch));
         expect(res.status).toBe(422);
         expectStatus(res.body, 422, 'Invalid');
-        expect(res.body.details.causes.map((c: any) => c.field)).toEqual([field]);
+        expect(res.body.details.causes.map((c: any) => c.field)).toEqual([
+          field,
+        ]);
       }
       const create = await request(app)
         .post(`${K}/destinations`)
@@ -452,7 +464,11 @@ describe('createRouter', () => {
         'Destination.platform.kratix.io "worker-2" is invalid: spec: Invalid value: "array": spec in body must be of type object',
       );
       expect(
-        await store.get({ group: 'platform.kratix.io', kind: 'Destination', name: 'worker-1' }),
+        await store.get({
+          group: 'platform.kratix.io',
+          kind: 'Destination',
+          name: 'worker-1',
+        }),
       ).toEqual(before);
     });
 

@@ -178,7 +178,9 @@ function shapeCauses(
   const typeInvalid = (field: string, value: unknown, type: string) =>
     causes.push({
       field,
-      message: `Invalid value: "${typeName(value)}": ${field} in body must be of type ${type}`,
+      message: `Invalid value: "${typeName(
+        value,
+      )}": ${field} in body must be of type ${type}`,
       reason: 'FieldValueTypeInvalid',
     });
   const { annotations, finalizers } = metadata;
@@ -201,7 +203,9 @@ function shapeCauses(
         if (typeof f !== 'string' || f === '') {
           causes.push({
             field: `metadata.finalizers[${i}]`,
-            message: `Invalid value: ${JSON.stringify(f)}: a finalizer must be a non-empty string`,
+            message: `Invalid value: ${JSON.stringify(
+              f,
+            )}: a finalizer must be a non-empty string`,
             reason: 'FieldValueInvalid',
           });
         }

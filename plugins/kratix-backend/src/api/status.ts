@@ -223,7 +223,9 @@ function bodyParserStatus(error: Record<string, unknown>): Status | undefined {
         'RequestEntityTooLarge',
         typeof error.limit === 'number'
           ? `request entity too large: the body${
-              typeof error.length === 'number' ? ` has ${error.length} bytes,` : ' is'
+              typeof error.length === 'number'
+                ? ` has ${error.length} bytes,`
+                : ' is'
             } more than the limit of ${error.limit} bytes`
           : `request entity too large: ${message}`,
       );

@@ -7,10 +7,20 @@ import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
 import { DatabaseWorkQueue } from '../store/DatabaseWorkQueue';
 import { ObjectStore } from '../store/types';
-import { capturingLogger, eventually, listFiles, LogRecord } from '../__testUtils__/testBackend';
+import {
+  capturingLogger,
+  eventually,
+  listFiles,
+  LogRecord,
+} from '../__testUtils__/testBackend';
 import { Engine } from './Engine';
 import { FilesystemStateStoreWriterFactory } from '../statestores/FilesystemStateStore';
-import { DESTINATION_KIND, InMemoryKindRegistry, WORK_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import {
+  DESTINATION_KIND,
+  InMemoryKindRegistry,
+  WORK_KIND,
+  WORK_PLACEMENT_KIND,
+} from './kinds';
 
 jest.setTimeout(30_000);
 
@@ -55,14 +65,19 @@ function gatedStore(store: ObjectStore) {
   };
   return {
     wrapped,
-    arm: (predicate: (method: string, arg: any) => boolean) => (armed = predicate),
+    arm: (predicate: (method: string, arg: any) => boolean) =>
+      (armed = predicate),
     hasReached,
     /** Lets the held call go on, or fail with `error`. */
     release: (error?: Error) => release(error),
   };
 }
 
-const destination = (name: string, labels: Record<string, string>, spec: object = {}): KubeObject => ({
+const destination = (
+  name: string,
+  labels: Record<string, string>,
+  spec: object = {},
+): KubeObject => ({
   apiVersion: 'platform.kratix.io/v1alpha1',
   kind: 'Destination',
   metadata: { name, labels },
@@ -70,7 +85,10 @@ const destination = (name: string, labels: Record<string, string>, spec: object 
 });
 
 /** A Work of a Promise's dependencies: it belongs on every matching destination. */
-const dependencyWork = (name: string, selector: Record<string, string>): KubeObject => ({
+const dependencyWork = (
+  name: string,
+  selector: Record<string, string>,
+): KubeObject => ({
   apiVersion: 'platform.kratix.io/v1alpha1',
   kind: 'Work',
   metadata: { name, namespace: SYSTEM },
@@ -103,7 +121,11 @@ describe('Engine', () => {
       runners: [],
       inProcess: new Map(),
       stateStoreFactories: options.stateStoreRoot
-        ? [new FilesystemStateStoreWriterFactory({ rootDir: options.stateStoreRoot })]
+        ? [
+            new FilesystemStateStoreWriterFactory({
+              rootDir: options.stateStoreRoot,
+            }),
+          ]
         : [],
       workers: 2,
     });
@@ -116,22 +138,41 @@ describe('Engine', () => {
     await store.create(destination('d2', { environment: 'prod' }));
     await engine.start();
     try {
-      gate.arm((method, type) => method === 'list' && type.kind === DESTINATION_KIND.kind);
+      gate.arm(
+        (method, type) =>
+          method === 'list' && type.kind === DESTINATION_KIND.kind,
+      );
       // A dependency Work: it belongs on every destination labelled dev.
       await store.create(dependencyWork('deps', { environment: 'dev' }));
       await gate.hasReached;
       const d2 = (await store.get({ ...DESTINATION_KIND, name: 'd2' }))!;
-      await store.update({ ...d2, metadata: { ...d2.metadata, labels: { environment: 'dev' } } });
+      await store.update({
+        ...d2,
+        metadata: { ...d2.metadata, labels: { environment: 'dev' } },
+      });
       gate.release();
 
-      const names = await eventually(async () => {
-        const placements = await store.list(WORK_PLACEMENT_KIND, { namespace: SYSTEM });
-        const found = placements.map(p => p.metadata.name).sort();
-        return found.length === 2 && found;
-      }, 'placements on d1 and d2', 5_000);
+      const names = await eventually(
+        async () => {
+          const placements = await store.list(WORK_PLACEMENT_KIND, {
+            namespace: SYSTEM,
+          });
+          const found = placements.map(p => p.metadata.name).sort();
+          return found.length === 2 && found;
+        },
+        'placements on d1 and d2',
+        5_000,
+      );
       expect(names).toEqual(['deps.d1-5058f', 'deps.d2-5058f']);
-      const work = await store.get({ ...WORK_KIND, namespace: SYSTEM, name: 'deps' });
-      expect(work?.status?.workloadGroups[0].destinations).toEqual(['d1', 'd2']);
+      const work = await store.get({
+        ...WORK_KIND,
+        namespace: SYSTEM,
+        name: 'deps',
+      });
+      expect(work?.status?.workloadGroups[0].destinations).toEqual([
+        'd1',
+        'd2',
+      ]);
     } finally {
       await engine.stop();
     }
@@ -145,9 +186,18 @@ describe('Engine', () => {
     'removes the files of a %s placement deleted while recording its write (the record %s)',
     async (mode, outcome, file) => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-engine-'));
-      const { store, gate, engine } = await startEngine({ stateStoreRoot: root });
-      const placement = { ...WORK_PLACEMENT_KIND, namespace: SYSTEM, name: 'deps.d1-5058f' };
-      const workloadFiles = () => listFiles(root).filter(f => !path.basename(f).startsWith('kratix-canary'));
+      const { store, gate, engine } = await startEngine({
+        stateStoreRoot: root,
+      });
+      const placement = {
+        ...WORK_PLACEMENT_KIND,
+        namespace: SYSTEM,
+        name: 'deps.d1-5058f',
+      };
+      const workloadFiles = () =>
+        listFiles(root).filter(
+          f => !path.basename(f).startsWith('kratix-canary'),
+        );
       try {
         await store.create({
           apiVersion: 'platform.kratix.io/v1alpha1',
@@ -159,26 +209,39 @@ describe('Engine', () => {
           destination(
             'd1',
             { environment: 'dev' },
-            { stateStoreRef: { kind: 'FilesystemStateStore', name: 'default' }, filepath: { mode } },
+            {
+              stateStoreRef: { kind: 'FilesystemStateStore', name: 'default' },
+              filepath: { mode },
+            },
           ),
         );
         await engine.start();
         // Hold the placement's status write: its files are in the store.
-        gate.arm((method, o) => method === 'updateStatus' && o.kind === 'WorkPlacement');
+        gate.arm(
+          (method, o) =>
+            method === 'updateStatus' && o.kind === 'WorkPlacement',
+        );
         await store.create(dependencyWork('deps', { environment: 'dev' }));
         await gate.hasReached;
         expect(workloadFiles()).toContain(file);
         // The Work goes (no finalizer here), so its placement is deleted.
         await store.delete({ ...WORK_KIND, namespace: SYSTEM, name: 'deps' });
         await eventually(
-          async () => Boolean((await store.get(placement))?.metadata.deletionTimestamp),
+          async () =>
+            Boolean((await store.get(placement))?.metadata.deletionTimestamp),
           'the placement to be deleting',
         );
         // Released, the held write meets a newer placement (a conflict), or
         // the database fails it.
-        gate.release(outcome === 'fails' ? new Error('connection lost') : undefined);
+        gate.release(
+          outcome === 'fails' ? new Error('connection lost') : undefined,
+        );
 
-        await eventually(async () => !(await store.get(placement)), 'the placement to be gone', 10_000);
+        await eventually(
+          async () => !(await store.get(placement)),
+          'the placement to be gone',
+          10_000,
+        );
         expect(workloadFiles()).toEqual([]);
       } finally {
         await engine.stop();

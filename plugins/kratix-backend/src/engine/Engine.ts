@@ -12,7 +12,12 @@ import {
   PipelineRunner,
   StateStoreWriterFactory,
 } from '@kratix-backstage/plugin-kratix-node';
-import { ClaimedItem, ObjectChange, ObjectStore, WorkQueue } from '../store/types';
+import {
+  ClaimedItem,
+  ObjectChange,
+  ObjectStore,
+  WorkQueue,
+} from '../store/types';
 import { EngineContext, ReconcileResult, ScheduledGroup } from './context';
 import { ReconcileKey, decodeKey, encodeKey, resourceKey } from './keys';
 import {
@@ -89,8 +94,10 @@ export class Engine {
       stateStores: new StateStores(options.store, options.stateStoreFactories),
       signal: this.abort.signal,
       enqueue: (key, delayMs) => this.enqueue(key, delayMs),
-      recordScheduling: (workKey, groups) => this.recordScheduling(workKey, groups),
-      withDestinationLock: (name, fn) => this.withLock(`destination/${name}`, fn),
+      recordScheduling: (workKey, groups) =>
+        this.recordScheduling(workKey, groups),
+      withDestinationLock: (name, fn) =>
+        this.withLock(`destination/${name}`, fn),
     };
   }
 
@@ -118,27 +125,45 @@ export class Engine {
 
   /** Hands an interrupted claim back at once rather than at lease expiry. */
   private async release(item: ClaimedItem) {
-    await this.options.queue.retry(item, 0).catch(e =>
-      this.options.logger.warn(`could not release ${item.key}: ${e}`),
-    );
+    await this.options.queue
+      .retry(item, 0)
+      .catch(e =>
+        this.options.logger.warn(`could not release ${item.key}: ${e}`),
+      );
   }
 
   /** Reconciling everything once is what makes a restart resume safely. */
   private async resync() {
     const { store, kinds } = this.options;
     const keys: ReconcileKey[] = [];
-    for (const d of await store.list(DESTINATION_KIND)) keys.push({ type: 'destination', name: d.metadata.name });
-    for (const p of await store.list(PROMISE_KIND)) keys.push({ type: 'promise', name: p.metadata.name });
+    for (const d of await store.list(DESTINATION_KIND))
+      keys.push({ type: 'destination', name: d.metadata.name });
+    for (const p of await store.list(PROMISE_KIND))
+      keys.push({ type: 'promise', name: p.metadata.name });
     for (const k of kinds.list().filter(kind => kind.promiseName)) {
-      for (const r of await store.list(k)) keys.push(resourceKey(k, r.metadata.namespace!, r.metadata.name));
+      for (const r of await store.list(k))
+        keys.push(resourceKey(k, r.metadata.namespace!, r.metadata.name));
     }
-    for (const w of await store.list(WORK_KIND)) keys.push({ type: 'work', namespace: w.metadata.namespace!, name: w.metadata.name });
-    for (const p of await store.list(WORK_PLACEMENT_KIND)) keys.push({ type: 'placement', namespace: p.metadata.namespace!, name: p.metadata.name });
+    for (const w of await store.list(WORK_KIND))
+      keys.push({
+        type: 'work',
+        namespace: w.metadata.namespace!,
+        name: w.metadata.name,
+      });
+    for (const p of await store.list(WORK_PLACEMENT_KIND))
+      keys.push({
+        type: 'placement',
+        namespace: p.metadata.namespace!,
+        name: p.metadata.name,
+      });
     for (const key of keys) await this.options.queue.enqueue(encodeKey(key));
   }
 
   async enqueue(key: ReconcileKey, delayMs?: number) {
-    await this.options.queue.enqueue(encodeKey(key), delayMs ? { delayMs } : undefined);
+    await this.options.queue.enqueue(
+      encodeKey(key),
+      delayMs ? { delayMs } : undefined,
+    );
     if (!delayMs) this.wake.splice(0).forEach(w => w());
   }
 
@@ -164,15 +189,21 @@ export class Engine {
    * object do not re-trigger its own controller (that would loop); they
    * only notify whoever summarises it.
    */
-  private keysFor(object: KubeObject, previous: KubeObject | undefined, type: ObjectChange['type']): ReconcileKey[] {
+  private keysFor(
+    object: KubeObject,
+    previous: KubeObject | undefined,
+    type: ObjectChange['type'],
+  ): ReconcileKey[] {
     const { kinds } = this.options;
     const meta = object.metadata;
     const specChanged =
       type !== 'MODIFIED' ||
       previous?.metadata.generation !== meta.generation ||
       previous?.metadata.deletionTimestamp !== meta.deletionTimestamp ||
-      JSON.stringify(previous?.metadata.labels ?? {}) !== JSON.stringify(meta.labels ?? {}) ||
-      JSON.stringify(previous?.metadata.finalizers ?? []) !== JSON.stringify(meta.finalizers ?? []);
+      JSON.stringify(previous?.metadata.labels ?? {}) !==
+        JSON.stringify(meta.labels ?? {}) ||
+      JSON.stringify(previous?.metadata.finalizers ?? []) !==
+        JSON.stringify(meta.finalizers ?? []);
     const kind = kinds.byKind(object.apiVersion, object.kind);
     if (!kind) return [];
     if (sameKind(kind, PROMISE_KIND)) {
@@ -181,10 +212,17 @@ export class Engine {
       return specChanged ? [{ type: 'promise', name: meta.name }] : [];
     }
     if (sameKind(kind, DESTINATION_KIND)) {
-      const after = type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
-      const before = after ? this.index.upsertDestination(after) : this.index.removeDestination(meta.name);
+      const after =
+        type === 'DELETED'
+          ? undefined
+          : toCandidate(object as DestinationObject);
+      const before = after
+        ? this.index.upsertDestination(after)
+        : this.index.removeDestination(meta.name);
       const impact = this.index.affectedByDestinationChange(before, after);
-      const works = new Set(impact.refs.map(ref => ref.split('/').slice(0, 2).join('/')));
+      const works = new Set(
+        impact.refs.map(ref => ref.split('/').slice(0, 2).join('/')),
+      );
       const keys: ReconcileKey[] = [...works].map(w => {
         const [namespace, name] = w.split('/');
         return { type: 'work', namespace, name };
@@ -203,15 +241,32 @@ export class Engine {
     }
     if (sameKind(kind, WORK_KIND)) {
       const keys: ReconcileKey[] = [];
-      if (specChanged) keys.push({ type: 'work', namespace: meta.namespace!, name: meta.name });
+      if (specChanged)
+        keys.push({
+          type: 'work',
+          namespace: meta.namespace!,
+          name: meta.name,
+        });
       keys.push(...this.ownerKeys(object));
       return keys;
     }
     if (sameKind(kind, WORK_PLACEMENT_KIND)) {
       const keys: ReconcileKey[] = [];
-      if (specChanged) keys.push({ type: 'placement', namespace: meta.namespace!, name: meta.name });
-      if (type === 'DELETED' || previous?.metadata.deletionTimestamp !== meta.deletionTimestamp) {
-        keys.push({ type: 'work', namespace: meta.namespace!, name: meta.labels?.[LABEL_WORK] ?? '' });
+      if (specChanged)
+        keys.push({
+          type: 'placement',
+          namespace: meta.namespace!,
+          name: meta.name,
+        });
+      if (
+        type === 'DELETED' ||
+        previous?.metadata.deletionTimestamp !== meta.deletionTimestamp
+      ) {
+        keys.push({
+          type: 'work',
+          namespace: meta.namespace!,
+          name: meta.labels?.[LABEL_WORK] ?? '',
+        });
       }
       if (!specChanged) keys.push(...this.ownerKeys(object));
       return keys.filter(k => k.type !== 'work' || k.name);
@@ -234,7 +289,11 @@ export class Engine {
           }
         }
       })
-      .catch(e => this.options.logger.error(`could not enqueue destinations of ${stateStoreKind} ${name}: ${e}`));
+      .catch(e =>
+        this.options.logger.error(
+          `could not enqueue destinations of ${stateStoreKind} ${name}: ${e}`,
+        ),
+      );
   }
 
   /** The request or Promise whose status summarises this Work or placement. */
@@ -244,7 +303,9 @@ export class Engine {
     if (!promiseName) return [];
     if (!resourceName) return [{ type: 'promise', name: promiseName }];
     const kind = this.options.kinds.forPromise(promiseName);
-    return kind ? [resourceKey(kind, object.metadata.namespace!, resourceName)] : [];
+    return kind
+      ? [resourceKey(kind, object.metadata.namespace!, resourceName)]
+      : [];
   }
 
   private recordScheduling(workKey: string, groups: ScheduledGroup[]) {
@@ -252,7 +313,11 @@ export class Engine {
       if (!groups.some(g => g.ref === ref)) this.index.removeGroup(ref);
     }
     for (const g of groups) this.index.upsertGroup(g);
-    if (groups.length) this.groupsByWork.set(workKey, groups.map(g => g.ref));
+    if (groups.length)
+      this.groupsByWork.set(
+        workKey,
+        groups.map(g => g.ref),
+      );
     else this.groupsByWork.delete(workKey);
   }
 
@@ -279,13 +344,19 @@ export class Engine {
       }
       if (!item) {
         const due = await queue.nextDueInMs().catch(() => undefined);
-        await this.sleep(Math.min(Math.max(due ?? IDLE_POLL_MS, 10), IDLE_POLL_MS));
+        await this.sleep(
+          Math.min(Math.max(due ?? IDLE_POLL_MS, 10), IDLE_POLL_MS),
+        );
         continue;
       }
       this.inFlight++;
       const claimed = item;
       const heartbeat = setInterval(() => {
-        queue.renew(claimed, LEASE_MS).catch(e => logger.warn(`could not renew the claim on ${claimed.key}: ${e}`));
+        queue
+          .renew(claimed, LEASE_MS)
+          .catch(e =>
+            logger.warn(`could not renew the claim on ${claimed.key}: ${e}`),
+          );
       }, RENEW_EVERY_MS);
       try {
         const result = await this.reconcile(item.key);
@@ -300,8 +371,15 @@ export class Engine {
           await this.release(item);
           return;
         }
-        const delay = Math.min(1000 * 2 ** Math.min(item.attempts, 10), this.options.maxBackoffMs ?? 60_000);
-        logger.warn(`reconcile of ${item.key} failed (attempt ${item.attempts + 1}), retrying in ${delay} ms: ${(e as Error).message}`);
+        const delay = Math.min(
+          1000 * 2 ** Math.min(item.attempts, 10),
+          this.options.maxBackoffMs ?? 60_000,
+        );
+        logger.warn(
+          `reconcile of ${item.key} failed (attempt ${
+            item.attempts + 1
+          }), retrying in ${delay} ms: ${(e as Error).message}`,
+        );
         await queue.retry(item, delay).catch(() => undefined);
       } finally {
         clearInterval(heartbeat);

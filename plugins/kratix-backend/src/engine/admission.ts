@@ -24,7 +24,8 @@ import {
 /** Finalizers the engine needs to clean up before an object may go. */
 export const FINALIZER = 'kratix.io/cleanup';
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
   const causes: FieldCause[] = [];
@@ -59,7 +60,10 @@ function nameCauses(object: KubeObject, namespaced: boolean): FieldCause[] {
 }
 
 /** Label syntax inside selectors; the shape is the schema's business. */
-function selectorCauses(selectors: Selector[] | undefined, field: string): FieldCause[] {
+function selectorCauses(
+  selectors: Selector[] | undefined,
+  field: string,
+): FieldCause[] {
   const causes: FieldCause[] = [];
   (selectors ?? []).forEach((s, i) => {
     for (const [k, v] of Object.entries(s.matchLabels)) {
@@ -86,7 +90,10 @@ function pipelineNameCauses(promise: PromiseObject): FieldCause[] {
         const field = `spec.workflows.${type}.${action}[${i}].metadata.name`;
         const name = p.metadata.name;
         if (!DNS_SUBDOMAIN.test(name)) {
-          causes.push({ field, message: `Invalid value: "${name}": a pipeline name must be a lowercase RFC 1123 subdomain` });
+          causes.push({
+            field,
+            message: `Invalid value: "${name}": a pipeline name must be a lowercase RFC 1123 subdomain`,
+          });
         } else if (names.has(name)) {
           causes.push({ field, message: `Duplicate value: "${name}"` });
         }
@@ -135,20 +142,30 @@ function schemaErrorToCause(error: ErrorObject): FieldCause {
   if (error.keyword === 'type') {
     return {
       field,
-      message: `Invalid value: "${typeof error.data === 'object' ? JSON.stringify(error.data) : String(error.data)}": ${field} in body must be of type ${(error.params as any).type}`,
+      message: `Invalid value: "${
+        typeof error.data === 'object'
+          ? JSON.stringify(error.data)
+          : String(error.data)
+      }": ${field} in body must be of type ${(error.params as any).type}`,
       reason: 'FieldValueTypeInvalid',
     };
   }
   if (error.keyword === 'enum') {
     return {
       field,
-      message: `Unsupported value: ${JSON.stringify(error.data)}: supported values: ${(error.params as any).allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`,
+      message: `Unsupported value: ${JSON.stringify(
+        error.data,
+      )}: supported values: ${(error.params as any).allowedValues
+        .map((v: unknown) => JSON.stringify(v))
+        .join(', ')}`,
       reason: 'FieldValueNotSupported',
     };
   }
   return {
     field: field || '<root>',
-    message: `Invalid value: ${JSON.stringify(error.data)}: ${field || 'object'} ${error.message}`,
+    message: `Invalid value: ${JSON.stringify(error.data)}: ${
+      field || 'object'
+    } ${error.message}`,
     reason: 'FieldValueInvalid',
   };
 }
@@ -162,11 +179,18 @@ export class EngineAdmission implements Admission {
   private readonly promiseShape = this.ajv.compile(promiseSchema);
   private readonly destinationShape = this.ajv.compile(destinationSchema);
   private readonly stateStoreShape = this.ajv.compile(stateStoreSchema);
-  private readonly validators = new Map<string, { key: string; fn: ValidateFunction }>();
+  private readonly validators = new Map<
+    string,
+    { key: string; fn: ValidateFunction }
+  >();
 
   constructor(private readonly kinds: InMemoryKindRegistry) {}
 
-  async admit(object: KubeObject, previous: KubeObject | undefined, kind: KindInfo) {
+  async admit(
+    object: KubeObject,
+    previous: KubeObject | undefined,
+    kind: KindInfo,
+  ) {
     const copy: KubeObject = JSON.parse(JSON.stringify(object));
     copy.metadata = copy.metadata ?? ({} as any);
     if (!kind.namespaced) {
@@ -180,17 +204,29 @@ export class EngineAdmission implements Admission {
     } else if (sameKind(kind, PROMISE_KIND)) {
       causes.push(...this.promiseCauses(copy as PromiseObject, previous));
     } else if (sameKind(kind, DESTINATION_KIND)) {
-      causes.push(...this.destinationCauses(copy as DestinationObject, previous));
+      causes.push(
+        ...this.destinationCauses(copy as DestinationObject, previous),
+      );
     } else if (isStateStoreKind(kind)) {
       causes.push(...stateStoreCauses(copy));
     } else if (kind.promiseName) {
       causes.push(...this.resourceCauses(copy, kind));
     }
     if (causes.length) {
-      throw new InvalidObjectError(kind.kind, copy.metadata?.name ?? '', causes);
+      throw new InvalidObjectError(
+        kind.kind,
+        copy.metadata?.name ?? '',
+        causes,
+      );
     }
-    if (sameKind(kind, PROMISE_KIND) || sameKind(kind, DESTINATION_KIND) || kind.promiseName) {
-      const finalizers = new Set(copy.metadata.finalizers ?? previous?.metadata.finalizers ?? []);
+    if (
+      sameKind(kind, PROMISE_KIND) ||
+      sameKind(kind, DESTINATION_KIND) ||
+      kind.promiseName
+    ) {
+      const finalizers = new Set(
+        copy.metadata.finalizers ?? previous?.metadata.finalizers ?? [],
+      );
       if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
       copy.metadata.finalizers = [...finalizers];
     }
@@ -206,14 +242,25 @@ export class EngineAdmission implements Admission {
 
   private promiseCauses(promise: PromiseObject, previous?: KubeObject) {
     const causes = [
-      ...selectorCauses(promise.spec?.destinationSelectors, 'spec.destinationSelectors'),
+      ...selectorCauses(
+        promise.spec?.destinationSelectors,
+        'spec.destinationSelectors',
+      ),
       ...pipelineNameCauses(promise),
     ];
     const info = promiseApiKind(promise);
     if (!info) return causes;
-    const prevKind = previous ? promiseApiKind(previous as PromiseObject) : undefined;
-    if (prevKind && (prevKind.group !== info.group || prevKind.kind !== info.kind)) {
-      causes.push({ field: 'spec.api', message: `Invalid value: the API kind of a Promise is immutable (was ${prevKind.kind}.${prevKind.group})` });
+    const prevKind = previous
+      ? promiseApiKind(previous as PromiseObject)
+      : undefined;
+    if (
+      prevKind &&
+      (prevKind.group !== info.group || prevKind.kind !== info.kind)
+    ) {
+      causes.push({
+        field: 'spec.api',
+        message: `Invalid value: the API kind of a Promise is immutable (was ${prevKind.kind}.${prevKind.group})`,
+      });
     }
     const other = this.kinds.byGroupKind(info.group, info.kind);
     if (other && other.promiseName !== promise.metadata.name) {
@@ -237,7 +284,10 @@ export class EngineAdmission implements Admission {
     return causes;
   }
 
-  private destinationCauses(destination: DestinationObject, previous?: KubeObject) {
+  private destinationCauses(
+    destination: DestinationObject,
+    previous?: KubeObject,
+  ) {
     const causes: FieldCause[] = [];
     const spec = (destination.spec = destination.spec ?? {});
     spec.path = spec.path ?? destination.metadata.name;
@@ -247,19 +297,41 @@ export class EngineAdmission implements Admission {
     }
     spec.cleanup = spec.cleanup ?? 'none';
     const before = (previous as DestinationObject | undefined)?.spec?.filepath;
-    if (before && (before.mode !== spec.filepath.mode || before.filename !== spec.filepath.filename)) {
-      causes.push({ field: 'spec.filepath', message: 'Invalid value: spec.filepath is immutable' });
+    if (
+      before &&
+      (before.mode !== spec.filepath.mode ||
+        before.filename !== spec.filepath.filename)
+    ) {
+      causes.push({
+        field: 'spec.filepath',
+        message: 'Invalid value: spec.filepath is immutable',
+      });
     }
     if (spec.path.startsWith('/') || spec.path.split('/').includes('..')) {
-      causes.push({ field: 'spec.path', message: `Invalid value: "${spec.path}": must be a relative path inside the state store` });
+      causes.push({
+        field: 'spec.path',
+        message: `Invalid value: "${spec.path}": must be a relative path inside the state store`,
+      });
     }
     const ref = spec.stateStoreRef;
     if (!ref) {
-      causes.push({ field: 'spec.stateStoreRef', message: 'Required value: stateStoreRef {kind, name} is required', reason: 'FieldValueRequired' });
-    } else if (!this.kinds.list().some(k => isStateStoreKind(k) && k.kind === ref.kind)) {
+      causes.push({
+        field: 'spec.stateStoreRef',
+        message: 'Required value: stateStoreRef {kind, name} is required',
+        reason: 'FieldValueRequired',
+      });
+    } else if (
+      !this.kinds.list().some(k => isStateStoreKind(k) && k.kind === ref.kind)
+    ) {
       causes.push({
         field: 'spec.stateStoreRef.kind',
-        message: `Unsupported value: "${ref.kind}": supported values: ${this.kinds.list().filter(isStateStoreKind).map(k => `"${k.kind}"`).join(', ')}`,
+        message: `Unsupported value: "${
+          ref.kind
+        }": supported values: ${this.kinds
+          .list()
+          .filter(isStateStoreKind)
+          .map(k => `"${k.kind}"`)
+          .join(', ')}`,
         reason: 'FieldValueNotSupported',
       });
     }
@@ -282,7 +354,9 @@ export class EngineAdmission implements Admission {
 
   private validatorFor(kind: KindInfo): ValidateFunction | undefined {
     const promise = this.kinds.promiseObject(kind.promiseName!);
-    const version = promise?.spec?.api?.spec.versions.find(v => v.name === kind.version);
+    const version = promise?.spec?.api?.spec.versions.find(
+      v => v.name === kind.version,
+    );
     const schema = version?.schema?.openAPIV3Schema;
     if (!schema) return undefined;
     const key = JSON.stringify(schema);
@@ -301,7 +375,12 @@ function stateStoreCauses(object: KubeObject): FieldCause[] {
     return [];
   }
   if (path.startsWith('/') || path.split('/').includes('..')) {
-    return [{ field: 'spec.path', message: `Invalid value: "${path}": must be a relative path that stays inside the state store root` }];
+    return [
+      {
+        field: 'spec.path',
+        message: `Invalid value: "${path}": must be a relative path that stays inside the state store root`,
+      },
+    ];
   }
   return [];
 }

@@ -29,18 +29,32 @@ export async function bootstrapObjects(options: {
       if (!object) continue;
       const kind = kinds.byKind(object.apiVersion, object.kind);
       if (!kind) {
-        throw new Error(`kratix.bootstrap: ${file}: no matches for kind "${object.kind}" in version "${object.apiVersion}"`);
+        throw new Error(
+          `kratix.bootstrap: ${file}: no matches for kind "${object.kind}" in version "${object.apiVersion}"`,
+        );
       }
-      const namespace = kind.namespaced ? object.metadata?.namespace ?? 'default' : undefined;
-      const key = { group: kind.group, kind: kind.kind, namespace, name: object.metadata?.name };
+      const namespace = kind.namespaced
+        ? object.metadata?.namespace ?? 'default'
+        : undefined;
+      const key = {
+        group: kind.group,
+        kind: kind.kind,
+        namespace,
+        name: object.metadata?.name,
+      };
       if (await store.get(key)) continue;
       const admitted = await admission.admit(
-        { ...object, metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) } },
+        {
+          ...object,
+          metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) },
+        },
         undefined,
         kind,
       );
       await store.create(admitted);
-      logger.info(`bootstrapped ${kind.kind} ${object.metadata.name} from ${file}`);
+      logger.info(
+        `bootstrapped ${kind.kind} ${object.metadata.name} from ${file}`,
+      );
     }
   }
 }

@@ -2,7 +2,13 @@ import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus, deleteIfExists } from './objects';
+import {
+  labelsEqual,
+  removeFinalizer,
+  setCondition,
+  writeStatus,
+  deleteIfExists,
+} from './objects';
 import { LABEL_DESTINATION } from './scheduler';
 import { StateStoreError } from './stateStores';
 
@@ -24,7 +30,11 @@ export async function reconcileDestination(
   if (!destination) return undefined;
   const mode = destination.spec?.filepath?.mode ?? 'nestedByMetadata';
   const path = destination.spec?.path ?? name;
-  const canaries = canaryFiles(mode, path, destination.spec?.filepath?.filename);
+  const canaries = canaryFiles(
+    mode,
+    path,
+    destination.spec?.filepath?.filename,
+  );
 
   if (destination.metadata.deletionTimestamp) {
     const placements = await ctx.store.list(WORK_PLACEMENT_KIND, {
@@ -32,7 +42,11 @@ export async function reconcileDestination(
     });
     for (const p of placements) {
       if (!p.metadata.deletionTimestamp) {
-        await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace: p.metadata.namespace, name: p.metadata.name });
+        await deleteIfExists(ctx.store, {
+          ...WORK_PLACEMENT_KIND,
+          namespace: p.metadata.namespace,
+          name: p.metadata.name,
+        });
       }
     }
     if (placements.length > 0) return { requeueAfterMs: 1000 };
@@ -40,10 +54,18 @@ export async function reconcileDestination(
       try {
         const writer = await ctx.stateStores.writerFor(destination);
         await ctx.withDestinationLock(name, () =>
-          writer.update({ write: [], remove: canaries.map(c => c.path), message: `Delete Destination: ${name}` }),
+          writer.update({
+            write: [],
+            remove: canaries.map(c => c.path),
+            message: `Delete Destination: ${name}`,
+          }),
         );
       } catch (e) {
-        ctx.logger.warn(`Destination ${name}: could not remove canary files: ${(e as Error).message}`);
+        ctx.logger.warn(
+          `Destination ${name}: could not remove canary files: ${
+            (e as Error).message
+          }`,
+        );
       }
     }
     await removeFinalizer(ctx.store, destination);
@@ -51,14 +73,23 @@ export async function reconcileDestination(
   }
 
   const status: Record<string, any> = { ...(destination.status ?? {}) };
-  const wasReady = status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+  const wasReady = status.conditions?.some(
+    (c: any) => c.type === 'Ready' && c.status === 'True',
+  );
   try {
     const writer = await ctx.stateStores.writerFor(destination);
     await ctx.withDestinationLock(name, () =>
-      writer.update({ write: canaries, remove: [], message: `Update from: ${name} canary` }),
+      writer.update({
+        write: canaries,
+        remove: [],
+        message: `Update from: ${name} canary`,
+      }),
     );
     status.conditions = setCondition(status.conditions, {
-      type: 'Ready', status: 'True', reason: 'StateStoreReady', message: 'Test documents written to State Store',
+      type: 'Ready',
+      status: 'True',
+      reason: 'StateStoreReady',
+      message: 'Test documents written to State Store',
     });
     await writeStatus(ctx.store, destination, status);
     if (!wasReady) {
@@ -68,14 +99,22 @@ export async function reconcileDestination(
         labelSelector: labelsEqual({ [LABEL_DESTINATION]: name }),
       });
       for (const p of placements) {
-        await ctx.enqueue({ type: 'placement', namespace: p.metadata.namespace!, name: p.metadata.name });
+        await ctx.enqueue({
+          type: 'placement',
+          namespace: p.metadata.namespace!,
+          name: p.metadata.name,
+        });
       }
     }
     return undefined;
   } catch (e) {
-    const reason = e instanceof StateStoreError ? e.reason : 'StateStoreWriteFailed';
+    const reason =
+      e instanceof StateStoreError ? e.reason : 'StateStoreWriteFailed';
     status.conditions = setCondition(status.conditions, {
-      type: 'Ready', status: 'False', reason, message: (e as Error).message,
+      type: 'Ready',
+      status: 'False',
+      reason,
+      message: (e as Error).message,
     });
     await writeStatus(ctx.store, destination, status);
     return { requeueAfterMs: NOT_READY_RETRY_MS };

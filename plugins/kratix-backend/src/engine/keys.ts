@@ -9,7 +9,13 @@ export type ReconcileKey =
   | { type: 'destination'; name: string }
   | { type: 'work'; namespace: string; name: string }
   | { type: 'placement'; namespace: string; name: string }
-  | { type: 'resource'; group: string; kind: string; namespace: string; name: string };
+  | {
+      type: 'resource';
+      group: string;
+      kind: string;
+      namespace: string;
+      name: string;
+    };
 
 export function encodeKey(key: ReconcileKey): string {
   switch (key.type) {
@@ -36,12 +42,28 @@ export function decodeKey(text: string): ReconcileKey {
     case 'placement':
       return { type, namespace: rest[0], name: rest[1] };
     case 'resource':
-      return { type, group: rest[0], kind: rest[1], namespace: rest[2], name: rest[3] };
+      return {
+        type,
+        group: rest[0],
+        kind: rest[1],
+        namespace: rest[2],
+        name: rest[3],
+      };
     default:
       throw new Error(`unknown queue key "${text}"`);
   }
 }
 
-export function resourceKey(kind: KindInfo, namespace: string, name: string): ReconcileKey {
-  return { type: 'resource', group: kind.group, kind: kind.kind, namespace, name };
+export function resourceKey(
+  kind: KindInfo,
+  namespace: string,
+  name: string,
+): ReconcileKey {
+  return {
+    type: 'resource',
+    group: kind.group,
+    kind: kind.kind,
+    namespace,
+    name,
+  };
 }

@@ -45,7 +45,12 @@ export const BUILT_IN_KINDS: KindInfo[] = [
 /** The kind a Promise's `spec.api` defines, or undefined when it has none. */
 export function promiseApiKind(promise: PromiseObject): KindInfo | undefined {
   const api = promise.spec?.api?.spec;
-  if (!api?.group || !api.names?.kind || !api.names.plural || !Array.isArray(api.versions)) {
+  if (
+    !api?.group ||
+    !api.names?.kind ||
+    !api.names.plural ||
+    !Array.isArray(api.versions)
+  ) {
     return undefined;
   }
   const version =

@@ -53,13 +53,22 @@ export async function writeStatus(
 }
 
 export async function removeFinalizer(store: ObjectStore, object: KubeObject) {
-  const finalizers = (object.metadata.finalizers ?? []).filter(f => f !== FINALIZER);
+  const finalizers = (object.metadata.finalizers ?? []).filter(
+    f => f !== FINALIZER,
+  );
   if (finalizers.length === (object.metadata.finalizers ?? []).length) return;
-  await store.update({ ...object, metadata: { ...object.metadata, finalizers } });
+  await store.update({
+    ...object,
+    metadata: { ...object.metadata, finalizers },
+  });
 }
 
 /** Create the object, or update it when its spec or labels differ. */
-export async function upsert(store: ObjectStore, desired: KubeObject, key: { group: string; kind: string }) {
+export async function upsert(
+  store: ObjectStore,
+  desired: KubeObject,
+  key: { group: string; kind: string },
+) {
   const existing = await store.get({
     ...key,
     namespace: desired.metadata.namespace,
@@ -87,7 +96,8 @@ export async function deleteIfExists(store: ObjectStore, key: ObjectKey) {
   try {
     await store.delete(key);
   } catch (e) {
-    if (!(e instanceof NotFoundError) && (e as Error)?.name !== 'NotFoundError') throw e;
+    if (!(e instanceof NotFoundError) && (e as Error)?.name !== 'NotFoundError')
+      throw e;
   }
 }
 
@@ -99,15 +109,21 @@ export function wantsManualReconciliation(object: KubeObject) {
 }
 
 /** Drops the manual-reconciliation label, keeping everything else. */
-export async function clearManualReconciliation(store: ObjectStore, object: KubeObject) {
+export async function clearManualReconciliation(
+  store: ObjectStore,
+  object: KubeObject,
+) {
   if (!wantsManualReconciliation(object)) return object;
   const fresh = await store.get({
-    group: object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '',
+    group: object.apiVersion.includes('/')
+      ? object.apiVersion.split('/')[0]
+      : '',
     kind: object.kind,
     namespace: object.metadata.namespace,
     name: object.metadata.name,
   });
   if (!fresh) return object;
-  const { [LABEL_MANUAL_RECONCILIATION]: _, ...labels } = fresh.metadata.labels ?? {};
+  const { [LABEL_MANUAL_RECONCILIATION]: _, ...labels } =
+    fresh.metadata.labels ?? {};
   return store.update({ ...fresh, metadata: { ...fresh.metadata, labels } });
 }

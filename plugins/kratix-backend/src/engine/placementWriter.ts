@@ -5,10 +5,20 @@ import {
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { StateStoreWriter } from '@kratix-backstage/plugin-kratix-node';
-import { aggregatedFile, parseStateFile, placementFiles, stateFilePath } from '../statestores/layout';
+import {
+  aggregatedFile,
+  parseStateFile,
+  placementFiles,
+  stateFilePath,
+} from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
-import { labelsEqual, removeFinalizer, setCondition, writeStatus } from './objects';
+import {
+  labelsEqual,
+  removeFinalizer,
+  setCondition,
+  writeStatus,
+} from './objects';
 import { LABEL_DESTINATION } from './scheduler';
 import { ResourceVersionConflictError } from './errors';
 
@@ -35,7 +45,9 @@ async function writeAggregated(
   trigger: string,
 ) {
   const all = (await ctx.store.list(WORK_PLACEMENT_KIND, {
-    labelSelector: labelsEqual({ [LABEL_DESTINATION]: destination.metadata.name }),
+    labelSelector: labelsEqual({
+      [LABEL_DESTINATION]: destination.metadata.name,
+    }),
   })) as WorkPlacementObject[];
   const live = all.filter(p => !p.metadata.deletionTimestamp);
   const file = aggregatedFile({
@@ -45,10 +57,18 @@ async function writeAggregated(
   });
   // Kratix removes the file once no workload is left in it.
   if (file.content === '') {
-    await writer.update({ write: [], remove: [file.path], message: `Delete from: ${trigger}` });
+    await writer.update({
+      write: [],
+      remove: [file.path],
+      message: `Delete from: ${trigger}`,
+    });
     return [];
   }
-  await writer.update({ write: [file], remove: [], message: `Update from: ${trigger}` });
+  await writer.update({
+    write: [file],
+    remove: [],
+    message: `Update from: ${trigger}`,
+  });
   return [file.path];
 }
 
@@ -62,21 +82,25 @@ export async function reconcilePlacement(
   namespace: string,
   name: string,
 ): Promise<ReconcileResult | void> {
-  const placement = (await ctx.store.get({ ...WORK_PLACEMENT_KIND, namespace, name })) as
-    | WorkPlacementObject
-    | undefined;
+  const placement = (await ctx.store.get({
+    ...WORK_PLACEMENT_KIND,
+    namespace,
+    name,
+  })) as WorkPlacementObject | undefined;
   if (!placement) return undefined;
   const destinationName = placement.spec!.targetDestinationName;
-  const destination = (await ctx.store.get({ ...DESTINATION_KIND, name: destinationName })) as
-    | DestinationObject
-    | undefined;
+  const destination = (await ctx.store.get({
+    ...DESTINATION_KIND,
+    name: destinationName,
+  })) as DestinationObject | undefined;
   const written: string[] = placement.status?.writtenFiles ?? [];
   const mode = destination?.spec?.filepath?.mode ?? 'nestedByMetadata';
 
   if (placement.metadata.deletionTimestamp) {
     const keepFiles =
       !destination ||
-      (destination.metadata.deletionTimestamp && destination.spec?.cleanup !== 'all');
+      (destination.metadata.deletionTimestamp &&
+        destination.spec?.cleanup !== 'all');
     if (!keepFiles) {
       await ctx.withDestinationLock(destinationName, async () => {
         const writer = await ctx.stateStores.writerFor(destination!);
@@ -90,7 +114,8 @@ export async function reconcilePlacement(
         if (mode === 'nestedByMetadata') {
           for (const f of placementFiles({
             mode,
-            destinationPath: destination!.spec?.path ?? destination!.metadata.name,
+            destinationPath:
+              destination!.spec?.path ?? destination!.metadata.name,
             placement: placementInput(placement),
           })) {
             remove.add(f.path);
@@ -99,7 +124,10 @@ export async function reconcilePlacement(
         if (mode === 'none') {
           // The state file is the record of a flat layout, even when the
           // placement's own record of the write was lost.
-          const stateFile = stateFilePath(destination!.spec?.path ?? destination!.metadata.name, placementInput(placement));
+          const stateFile = stateFilePath(
+            destination!.spec?.path ?? destination!.metadata.name,
+            placementInput(placement),
+          );
           const recorded = await writer.read(stateFile);
           if (recorded !== undefined) {
             parseStateFile(recorded).forEach(f => remove.add(f));
@@ -107,7 +135,11 @@ export async function reconcilePlacement(
           }
         }
         if (remove.size > 0) {
-          await writer.update({ write: [], remove: [...remove], message: `Delete from: ${name}` });
+          await writer.update({
+            write: [],
+            remove: [...remove],
+            message: `Delete from: ${name}`,
+          });
         }
       });
     }
@@ -117,16 +149,34 @@ export async function reconcilePlacement(
 
   const status: Record<string, any> = { ...(placement.status ?? {}) };
   const misplaced = placement.metadata.labels?.[LABEL_MISPLACED] === 'true';
-  status.conditions = setCondition(status.conditions, misplaced
-    ? { type: 'ScheduleSucceeded', status: 'False', reason: 'Misplaced', message: 'Target destination no longer matches destinationSelectors' }
-    : { type: 'ScheduleSucceeded', status: 'True', reason: 'ScheduledToDestination', message: `Scheduled to correct Destination` });
+  status.conditions = setCondition(
+    status.conditions,
+    misplaced
+      ? {
+          type: 'ScheduleSucceeded',
+          status: 'False',
+          reason: 'Misplaced',
+          message: 'Target destination no longer matches destinationSelectors',
+        }
+      : {
+          type: 'ScheduleSucceeded',
+          status: 'True',
+          reason: 'ScheduledToDestination',
+          message: `Scheduled to correct Destination`,
+        },
+  );
 
   if (!destination) {
     status.conditions = setCondition(status.conditions, {
-      type: 'WriteSucceeded', status: 'False', reason: 'DestinationNotFound',
+      type: 'WriteSucceeded',
+      status: 'False',
+      reason: 'DestinationNotFound',
       message: `Destination "${destinationName}" not found`,
     });
-    await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+    await writeStatus(ctx.store, placement, {
+      ...status,
+      conditions: readyFrom(status.conditions),
+    });
     return undefined;
   }
 
@@ -143,23 +193,37 @@ export async function reconcilePlacement(
       });
       const paths = desired.map(f => f.path);
       const stale = written.filter(p => !paths.includes(p));
-      await writer.update({ write: desired, remove: stale, message: `Update from: ${name}` });
+      await writer.update({
+        write: desired,
+        remove: stale,
+        message: `Update from: ${name}`,
+      });
       return paths;
     });
     status.writtenFiles = files;
     status.conditions = setCondition(status.conditions, {
-      type: 'WriteSucceeded', status: 'True', reason: 'WorkloadsWrittenToStateStore',
+      type: 'WriteSucceeded',
+      status: 'True',
+      reason: 'WorkloadsWrittenToStateStore',
       message: '',
     });
   } catch (e) {
     status.conditions = setCondition(status.conditions, {
-      type: 'WriteSucceeded', status: 'False', reason: 'WorkloadsFailedWrite',
+      type: 'WriteSucceeded',
+      status: 'False',
+      reason: 'WorkloadsFailedWrite',
       message: (e as Error).message,
     });
-    await writeStatus(ctx.store, placement, { ...status, conditions: readyFrom(status.conditions) });
+    await writeStatus(ctx.store, placement, {
+      ...status,
+      conditions: readyFrom(status.conditions),
+    });
     throw e;
   }
-  await recordWrite(ctx, placement, { ...status, conditions: readyFrom(status.conditions) });
+  await recordWrite(ctx, placement, {
+    ...status,
+    conditions: readyFrom(status.conditions),
+  });
   return undefined;
 }
 
@@ -169,7 +233,11 @@ export async function reconcilePlacement(
  * meanwhile (relabelled, deleted), so a stale copy is refreshed and the
  * record written again; the change's own reconcile follows this one.
  */
-async function recordWrite(ctx: EngineContext, placement: WorkPlacementObject, status: Record<string, any>) {
+async function recordWrite(
+  ctx: EngineContext,
+  placement: WorkPlacementObject,
+  status: Record<string, any>,
+) {
   try {
     await writeStatus(ctx.store, placement, status);
   } catch (e) {
@@ -185,9 +253,23 @@ async function recordWrite(ctx: EngineContext, placement: WorkPlacementObject, s
 }
 
 function readyFrom(conditions: any[]) {
-  const failing = conditions.find(c => c.type !== 'Ready' && c.status !== 'True');
-  return setCondition(conditions, failing
-    ? { type: 'Ready', status: 'False', reason: failing.reason, message: failing.message }
-    : { type: 'Ready', status: 'True', reason: 'WorkloadsWrittenToStateStore', message: 'Ready' });
+  const failing = conditions.find(
+    c => c.type !== 'Ready' && c.status !== 'True',
+  );
+  return setCondition(
+    conditions,
+    failing
+      ? {
+          type: 'Ready',
+          status: 'False',
+          reason: failing.reason,
+          message: failing.message,
+        }
+      : {
+          type: 'Ready',
+          status: 'True',
+          reason: 'WorkloadsWrittenToStateStore',
+          message: 'Ready',
+        },
+  );
 }
-

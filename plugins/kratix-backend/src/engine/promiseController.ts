@@ -40,7 +40,9 @@ function staticDependenciesWork(promise: PromiseObject) {
         {
           id: workloadGroupId('.'),
           directory: '.',
-          workloads: [{ filepath: `static/${name}-dependencies.yaml`, content }],
+          workloads: [
+            { filepath: `static/${name}-dependencies.yaml`, content },
+          ],
           destinationSelectors: promiseSelectors(promise),
         },
       ],
@@ -58,7 +60,9 @@ export async function reconcilePromise(
   ctx: EngineContext,
   name: string,
 ): Promise<ReconcileResult | void> {
-  const promise = (await ctx.store.get({ ...PROMISE_KIND, name })) as PromiseObject | undefined;
+  const promise = (await ctx.store.get({ ...PROMISE_KIND, name })) as
+    | PromiseObject
+    | undefined;
   if (!promise) return undefined;
   if (promise.metadata.deletionTimestamp) {
     return deletePromise(ctx, promise);
@@ -75,12 +79,18 @@ export async function reconcilePromise(
     ctx,
     {
       namespace: KRATIX_SYSTEM_NAMESPACE,
-      labels: { [LABEL_PROMISE_NAME]: name, [LABEL_WORK_TYPE]: 'static-dependencies' },
+      labels: {
+        [LABEL_PROMISE_NAME]: name,
+        [LABEL_WORK_TYPE]: 'static-dependencies',
+      },
     },
     staticDependenciesWork(promise),
   );
 
-  if (status.observedGeneration !== generation || wantsManualReconciliation(promise)) {
+  if (
+    status.observedGeneration !== generation ||
+    wantsManualReconciliation(promise)
+  ) {
     const outcome = await runWorkflow(
       ctx,
       { type: 'promise', object: promise, promise, kind: PROMISE_KIND },
@@ -122,7 +132,9 @@ export async function reconcilePromise(
     // Resource requests re-run their workflows against the new Promise.
     if (kind) {
       for (const r of await ctx.store.list(kind)) {
-        await ctx.enqueue(resourceKey(kind, r.metadata.namespace!, r.metadata.name));
+        await ctx.enqueue(
+          resourceKey(kind, r.metadata.namespace!, r.metadata.name),
+        );
       }
     }
   }
@@ -142,11 +154,17 @@ async function deletePromise(
     const requests = await ctx.store.list(kind);
     for (const r of requests) {
       if (!r.metadata.deletionTimestamp) {
-        await deleteIfExists(ctx.store, { ...kind, namespace: r.metadata.namespace, name: r.metadata.name });
+        await deleteIfExists(ctx.store, {
+          ...kind,
+          namespace: r.metadata.namespace,
+          name: r.metadata.name,
+        });
       }
     }
     if (requests.length > 0) {
-      ctx.logger.info(`Promise ${name}: waiting for ${requests.length} resource request(s) to be deleted`);
+      ctx.logger.info(
+        `Promise ${name}: waiting for ${requests.length} resource request(s) to be deleted`,
+      );
       return { requeueAfterMs: 2000 };
     }
   }

@@ -24,7 +24,12 @@ import {
 } from './workflows';
 import { WorkGroupStatus } from './scheduler';
 
-type ResourceKey = { group: string; kind: string; namespace: string; name: string };
+type ResourceKey = {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+};
 
 /**
  * A resource request: validated at admission, configured by the Promise's
@@ -119,16 +124,36 @@ export async function reconcileResource(
  */
 function schedulingStatus(works: WorkObject[]) {
   const groups: (WorkGroupStatus & { work: string })[] = works.flatMap(w =>
-    ((w.status?.workloadGroups ?? []) as WorkGroupStatus[]).map(g => ({ ...g, work: w.metadata.name })),
+    ((w.status?.workloadGroups ?? []) as WorkGroupStatus[]).map(g => ({
+      ...g,
+      work: w.metadata.name,
+    })),
   );
   const destinations = [...new Set(groups.flatMap(g => g.destinations))].sort();
   const pending = groups.filter(g => g.unscheduled);
   const misplaced = groups.filter(g => g.misplaced.length > 0);
-  const scheduledAll = works.length > 0 && groups.length > 0 && pending.length === 0 &&
+  const scheduledAll =
+    works.length > 0 &&
+    groups.length > 0 &&
+    pending.length === 0 &&
     works.every(w => w.status?.observedGeneration === w.metadata.generation);
   const worksCondition = scheduledAll
-    ? { type: 'WorksSucceeded', status: 'True', reason: 'AllWorksSucceeded', message: 'All works associated with this resource are ready' }
-    : { type: 'WorksSucceeded', status: 'False', reason: 'WorksPending', message: pending.length ? `No matching destination found for workloadGroups: [${pending.map(g => g.id).join(' ')}]` : 'Some works associated with this resource are not ready' };
+    ? {
+        type: 'WorksSucceeded',
+        status: 'True',
+        reason: 'AllWorksSucceeded',
+        message: 'All works associated with this resource are ready',
+      }
+    : {
+        type: 'WorksSucceeded',
+        status: 'False',
+        reason: 'WorksPending',
+        message: pending.length
+          ? `No matching destination found for workloadGroups: [${pending
+              .map(g => g.id)
+              .join(' ')}]`
+          : 'Some works associated with this resource are not ready',
+      };
   let message = 'Pending';
   if (pending.length > 0) {
     message = `Pending: ${pending.map(g => g.summary).join('; ')}`;
@@ -141,8 +166,21 @@ function schedulingStatus(works: WorkObject[]) {
     destinations,
     scheduling: groups,
     message,
-    ...(misplaced.length ? { misplaced: misplaced.map(g => ({ work: g.work, id: g.id, destinations: g.misplaced })) } : {}),
-    worksCondition: worksCondition as { type: string; status: 'True' | 'False'; reason: string; message: string },
+    ...(misplaced.length
+      ? {
+          misplaced: misplaced.map(g => ({
+            work: g.work,
+            id: g.id,
+            destinations: g.misplaced,
+          })),
+        }
+      : {}),
+    worksCondition: worksCondition as {
+      type: string;
+      status: 'True' | 'False';
+      reason: string;
+      message: string;
+    },
   };
 }
 
@@ -155,7 +193,12 @@ async function deleteResource(
 ): Promise<ReconcileResult | void> {
   const deleted =
     promise && kind
-      ? await runDeleteWorkflowOnce(ctx, { type: 'resource', object, promise, kind })
+      ? await runDeleteWorkflowOnce(ctx, {
+          type: 'resource',
+          object,
+          promise,
+          kind,
+        })
       : object;
   if (!(await deleteOwnedWorks(ctx, owner))) return { requeueAfterMs: 1000 };
   await removeFinalizer(ctx.store, deleted);

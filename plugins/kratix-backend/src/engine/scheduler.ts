@@ -54,7 +54,11 @@ export function toCandidate(d: DestinationObject): DestinationCandidate {
   };
 }
 
-export function placementName(work: string, destination: string, groupId: string) {
+export function placementName(
+  work: string,
+  destination: string,
+  groupId: string,
+) {
   return `${work}.${destination}-${groupId.slice(0, 5)}`;
 }
 
@@ -72,7 +76,9 @@ export async function reconcileWork(
   namespace: string,
   name: string,
 ): Promise<ReconcileResult | void> {
-  const work = (await ctx.store.get({ ...WORK_KIND, namespace, name })) as WorkObject | undefined;
+  const work = (await ctx.store.get({ ...WORK_KIND, namespace, name })) as
+    | WorkObject
+    | undefined;
   const workKey = encodeKey({ type: 'work', namespace, name });
   const placements = (await ctx.store.list(WORK_PLACEMENT_KIND, {
     namespace,
@@ -83,7 +89,11 @@ export async function reconcileWork(
     ctx.recordScheduling(workKey, []);
     for (const p of placements) {
       if (!p.metadata.deletionTimestamp) {
-        await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
+        await deleteIfExists(ctx.store, {
+          ...WORK_PLACEMENT_KIND,
+          namespace,
+          name: p.metadata.name,
+        });
       }
     }
     if (!work) return undefined;
@@ -92,7 +102,9 @@ export async function reconcileWork(
     return undefined;
   }
 
-  const destinations = (await ctx.store.list(DESTINATION_KIND)) as DestinationObject[];
+  const destinations = (await ctx.store.list(
+    DESTINATION_KIND,
+  )) as DestinationObject[];
   const candidates = destinations.map(toCandidate);
   const existingNames = new Set(destinations.map(d => d.metadata.name));
   const groups = work.spec?.workloadGroups ?? [];
@@ -116,10 +128,21 @@ export async function reconcileWork(
       random: ctx.random,
     });
     const misplaced = new Set(decision.misplaced);
-    for (const destination of [...decision.kept, ...decision.misplaced, ...decision.place]) {
-      const placement = buildPlacement(work, group.id, destination, misplaced.has(destination));
+    for (const destination of [
+      ...decision.kept,
+      ...decision.misplaced,
+      ...decision.place,
+    ]) {
+      const placement = buildPlacement(
+        work,
+        group.id,
+        destination,
+        misplaced.has(destination),
+      );
       keep.add(placement.metadata.name);
-      const current = mine.find(p => p.spec!.targetDestinationName === destination);
+      const current = mine.find(
+        p => p.spec!.targetDestinationName === destination,
+      );
       if (!current) {
         await ctx.store.create(placement);
       } else if (
@@ -133,7 +156,11 @@ export async function reconcileWork(
         });
       }
     }
-    const placedOn = [...decision.kept, ...decision.misplaced, ...decision.place].sort();
+    const placedOn = [
+      ...decision.kept,
+      ...decision.misplaced,
+      ...decision.place,
+    ].sort();
     const explanation = explainScheduling(selectors, candidates);
     if (decision.unscheduled) {
       ctx.logger.warn('no Destinations can be selected for scheduling', {
@@ -158,7 +185,11 @@ export async function reconcileWork(
   // Placements of groups the Work no longer has, or on destinations gone.
   for (const p of placements) {
     if (!keep.has(p.metadata.name) && !p.metadata.deletionTimestamp) {
-      await deleteIfExists(ctx.store, { ...WORK_PLACEMENT_KIND, namespace, name: p.metadata.name });
+      await deleteIfExists(ctx.store, {
+        ...WORK_PLACEMENT_KIND,
+        namespace,
+        name: p.metadata.name,
+      });
     }
   }
 
@@ -186,13 +217,17 @@ function workStatus(work: WorkObject, groups: WorkGroupStatus[]) {
     condition = {
       status: 'False',
       reason: 'UnscheduledWorkloads',
-      message: `No matching destination found for workloadGroups: [${unscheduled.join(' ')}]`,
+      message: `No matching destination found for workloadGroups: [${unscheduled.join(
+        ' ',
+      )}]`,
     };
   } else if (misplaced.length > 0) {
     condition = {
       status: 'False',
       reason: 'Misplaced',
-      message: `Target destination no longer matches destinationSelectors for workloadGroups: [${misplaced.join(' ')}]`,
+      message: `Target destination no longer matches destinationSelectors for workloadGroups: [${misplaced.join(
+        ' ',
+      )}]`,
     };
   } else {
     condition = {
@@ -201,13 +236,19 @@ function workStatus(work: WorkObject, groups: WorkGroupStatus[]) {
       message: 'All workplacements scheduled successfully',
     };
   }
-  let conditions = setCondition(work.status?.conditions, { type: 'ScheduleSucceeded', ...condition });
+  let conditions = setCondition(work.status?.conditions, {
+    type: 'ScheduleSucceeded',
+    ...condition,
+  });
   conditions = setCondition(conditions, { type: 'Ready', ...condition });
   return {
     ...(work.status ?? {}),
     observedGeneration: work.metadata.generation,
     workPlacements: groups.reduce((n, g) => n + g.destinations.length, 0),
-    workPlacementsCreated: groups.reduce((n, g) => n + g.destinations.length, 0),
+    workPlacementsCreated: groups.reduce(
+      (n, g) => n + g.destinations.length,
+      0,
+    ),
     conditions,
     workloadGroups: groups,
   };
@@ -228,7 +269,8 @@ function buildPlacement(
   };
   const pipeline = work.metadata.labels?.[LABEL_PIPELINE_NAME];
   if (pipeline) labels[LABEL_PIPELINE_NAME] = pipeline;
-  if (work.spec!.resourceName) labels[LABEL_RESOURCE_NAME] = work.spec!.resourceName;
+  if (work.spec!.resourceName)
+    labels[LABEL_RESOURCE_NAME] = work.spec!.resourceName;
   if (misplaced) labels[LABEL_MISPLACED] = 'true';
   return {
     apiVersion: KRATIX_API_VERSION,
@@ -243,7 +285,9 @@ function buildPlacement(
       targetDestinationName: destination,
       workloads: group.workloads,
       promiseName: work.spec!.promiseName,
-      ...(work.spec!.resourceName ? { resourceName: work.spec!.resourceName } : {}),
+      ...(work.spec!.resourceName
+        ? { resourceName: work.spec!.resourceName }
+        : {}),
       id: groupId,
     },
   };

@@ -47,7 +47,10 @@ const pipeline = {
                 items: {
                   type: 'object',
                   required: ['name'],
-                  properties: { name: { type: 'string' }, value: { type: 'string' } },
+                  properties: {
+                    name: { type: 'string' },
+                    value: { type: 'string' },
+                  },
                 },
               },
             },
@@ -108,7 +111,10 @@ export const promiseSchema = {
                   required: ['kind', 'plural'],
                   properties: {
                     kind: { type: 'string', minLength: 1 },
-                    plural: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
+                    plural: {
+                      type: 'string',
+                      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+                    },
                     singular: { type: 'string' },
                   },
                 },
@@ -154,7 +160,10 @@ export const destinationSchema = {
         filepath: {
           type: 'object',
           properties: {
-            mode: { type: 'string', enum: ['nestedByMetadata', 'aggregatedYAML', 'none'] },
+            mode: {
+              type: 'string',
+              enum: ['nestedByMetadata', 'aggregatedYAML', 'none'],
+            },
             filename: { type: 'string' },
           },
         },

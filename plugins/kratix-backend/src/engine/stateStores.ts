@@ -20,7 +20,10 @@ export class StateStoreError extends Error {
  * state store version, so a changed spec takes effect at once.
  */
 export class StateStores {
-  private readonly cache = new Map<string, { version: string; writer: Promise<StateStoreWriter> }>();
+  private readonly cache = new Map<
+    string,
+    { version: string; writer: Promise<StateStoreWriter> }
+  >();
 
   constructor(
     private readonly store: ObjectStore,
@@ -34,15 +37,28 @@ export class StateStores {
   async writerFor(destination: DestinationObject): Promise<StateStoreWriter> {
     const ref = destination.spec?.stateStoreRef;
     if (!ref) {
-      throw new StateStoreError('StateStoreNotFound', `Destination "${destination.metadata.name}" has no spec.stateStoreRef`);
+      throw new StateStoreError(
+        'StateStoreNotFound',
+        `Destination "${destination.metadata.name}" has no spec.stateStoreRef`,
+      );
     }
     const factory = this.factories.find(f => f.kind === ref.kind);
     if (!factory) {
-      throw new StateStoreError('StateStoreKindUnsupported', `no writer for state store kind "${ref.kind}"`);
+      throw new StateStoreError(
+        'StateStoreKindUnsupported',
+        `no writer for state store kind "${ref.kind}"`,
+      );
     }
-    const stateStore = await this.store.get({ group: KRATIX_GROUP, kind: ref.kind, name: ref.name });
+    const stateStore = await this.store.get({
+      group: KRATIX_GROUP,
+      kind: ref.kind,
+      name: ref.name,
+    });
     if (!stateStore) {
-      throw new StateStoreError('StateStoreNotFound', `${ref.kind} "${ref.name}" not found`);
+      throw new StateStoreError(
+        'StateStoreNotFound',
+        `${ref.kind} "${ref.name}" not found`,
+      );
     }
     const key = `${ref.kind}/${ref.name}`;
     const version = stateStore.metadata.resourceVersion ?? '';

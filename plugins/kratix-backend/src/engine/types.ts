@@ -14,7 +14,11 @@ export interface KindInfo {
 }
 
 export interface KindRegistry {
-  byPlural(group: string, version: string, plural: string): KindInfo | undefined;
+  byPlural(
+    group: string,
+    version: string,
+    plural: string,
+  ): KindInfo | undefined;
   byKind(apiVersion: string, kind: string): KindInfo | undefined;
   list(): KindInfo[];
 }

@@ -15,7 +15,13 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from './types';
-import { labelsEqual, isEqual, deleteIfExists, setCondition, writeStatus } from './objects';
+import {
+  labelsEqual,
+  isEqual,
+  deleteIfExists,
+  setCondition,
+  writeStatus,
+} from './objects';
 import { WORK_KIND } from './kinds';
 
 export const LABEL_WORK_TYPE = 'kratix.io/work-type';
@@ -110,7 +116,9 @@ export async function runWorkflow(
     if (!result.ok && ctx.signal.aborted) {
       // Shutting down is not the pipeline's failure: leave no verdict, so the
       // next start runs it again.
-      throw new Error(`pipeline ${pipeline.metadata.name} interrupted by shutdown`);
+      throw new Error(
+        `pipeline ${pipeline.metadata.name} interrupted by shutdown`,
+      );
     }
     if (!result.ok) {
       logger.warn(`pipeline failed: ${result.message}`);
@@ -121,11 +129,24 @@ export async function runWorkflow(
         message: result.message,
       };
     }
-    logger.info(`pipeline completed${result.logs ? `: ${result.logs.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
-    status = mergeStatus(status, withoutEngineFields(result.status ?? {}, logger));
+    logger.info(
+      `pipeline completed${
+        result.logs
+          ? `: ${result.logs.trim().split('\n').slice(-3).join(' | ')}`
+          : ''
+      }`,
+    );
+    status = mergeStatus(
+      status,
+      withoutEngineFields(result.status ?? {}, logger),
+    );
     if (action === 'configure' && result.workloadGroups.length > 0) {
       works.push(
-        buildWork(target, pipeline.metadata.name, withPromiseSelectors(result.workloadGroups, target.promise)),
+        buildWork(
+          target,
+          pipeline.metadata.name,
+          withPromiseSelectors(result.workloadGroups, target.promise),
+        ),
       );
     }
   }
@@ -150,7 +171,11 @@ function withoutEngineFields(
   const ignored = ENGINE_STATUS_FIELDS.filter(f => f in status);
   if (ignored.length === 0) return status;
   logger.warn(
-    `ignoring ${ignored.join(', ')} in /kratix/metadata/status.yaml: the engine sets ${ignored.length > 1 ? 'these fields' : 'this field'}`,
+    `ignoring ${ignored.join(
+      ', ',
+    )} in /kratix/metadata/status.yaml: the engine sets ${
+      ignored.length > 1 ? 'these fields' : 'this field'
+    }`,
   );
   const rest = { ...status };
   for (const f of ignored) delete rest[f];
@@ -171,7 +196,9 @@ export function mergeStatus(
     if (key !== 'conditions') {
       result[key] = value;
     } else if (Array.isArray(value)) {
-      const merged: any[] = Array.isArray(result.conditions) ? [...result.conditions] : [];
+      const merged: any[] = Array.isArray(result.conditions)
+        ? [...result.conditions]
+        : [];
       for (const condition of value) {
         const i = merged.findIndex(c => c?.type === condition.type);
         if (i >= 0) merged[i] = condition;
@@ -191,9 +218,7 @@ export function buildWork(
 ): WorkObject {
   const labels: Record<string, string> = {
     [LABEL_PROMISE_NAME]: target.promise.metadata.name,
-    [LABEL_WORK_TYPE]: pipelineName
-      ? target.type
-      : 'static-dependencies',
+    [LABEL_WORK_TYPE]: pipelineName ? target.type : 'static-dependencies',
   };
   if (pipelineName) labels[LABEL_PIPELINE_NAME] = pipelineName;
   if (target.type === 'resource') {
@@ -230,7 +255,10 @@ export async function syncWorks(
   for (const work of desired) {
     const current = existing.find(w => w.metadata.name === work.metadata.name);
     if (!current) {
-      await ctx.store.create({ ...work, metadata: { ...work.metadata, finalizers: ['kratix.io/cleanup'] } });
+      await ctx.store.create({
+        ...work,
+        metadata: { ...work.metadata, finalizers: ['kratix.io/cleanup'] },
+      });
     } else if (
       !isEqual(current.spec, work.spec) ||
       !isEqual(current.metadata.labels, work.metadata.labels)
@@ -243,8 +271,15 @@ export async function syncWorks(
     }
   }
   for (const work of existing) {
-    if (!desired.some(d => d.metadata.name === work.metadata.name) && !keep(work)) {
-      await deleteIfExists(ctx.store, { ...WORK_KIND, namespace: owner.namespace, name: work.metadata.name });
+    if (
+      !desired.some(d => d.metadata.name === work.metadata.name) &&
+      !keep(work)
+    ) {
+      await deleteIfExists(ctx.store, {
+        ...WORK_KIND,
+        namespace: owner.namespace,
+        name: work.metadata.name,
+      });
     }
   }
 }
@@ -259,8 +294,10 @@ export async function runDeleteWorkflowOnce(
   target: WorkflowTarget,
 ): Promise<KubeObject> {
   const status: Record<string, any> = { ...(target.object.status ?? {}) };
-  const pipelines = (target.promise.spec?.workflows as any)?.[target.type]?.delete ?? [];
-  if (status.deleteWorkflowCompleted || pipelines.length === 0) return target.object;
+  const pipelines =
+    (target.promise.spec?.workflows as any)?.[target.type]?.delete ?? [];
+  if (status.deleteWorkflowCompleted || pipelines.length === 0)
+    return target.object;
   const outcome = await runWorkflow(ctx, target, 'delete');
   if (!outcome.ok) {
     status.conditions = setCondition(status.conditions, {

@@ -243,7 +243,11 @@ describeWithBwrap('runPipeline', () => {
   it('fails with InvalidPipeline, not an exception, on a malformed container spec', async () => {
     const run = (container: Record<string, unknown>) =>
       runPipeline({
-        pipeline: pipelineOf({ name: 'c', image: 'img', ...container } as ContainerSpec),
+        pipeline: pipelineOf({
+          name: 'c',
+          image: 'img',
+          ...container,
+        } as ContainerSpec),
         object: request,
         env: {},
         runners: [runnerFor({ img: 'true' })],
@@ -253,7 +257,8 @@ describeWithBwrap('runPipeline', () => {
     expect(await run({ env: 'A=1' })).toMatchObject({
       ok: false,
       reason: 'InvalidPipeline',
-      message: 'container "c" of pipeline "configure": env must be a list of {name, value}',
+      message:
+        'container "c" of pipeline "configure": env must be a list of {name, value}',
     });
     expect(await run({ env: [{ name: 'A', value: 1 }] })).toMatchObject({
       ok: false,
@@ -263,9 +268,12 @@ describeWithBwrap('runPipeline', () => {
     expect(await run({ args: 'run' })).toMatchObject({
       ok: false,
       reason: 'InvalidPipeline',
-      message: 'container "c" of pipeline "configure": args must be a list of strings',
+      message:
+        'container "c" of pipeline "configure": args must be a list of strings',
     });
-    expect(await run({ env: [{ name: 'A', value: '1' }], args: [] })).toMatchObject({ ok: true });
+    expect(
+      await run({ env: [{ name: 'A', value: '1' }], args: [] }),
+    ).toMatchObject({ ok: true });
   });
 
   it('stops at the first failing container and reports its exit code and log tail', async () => {
@@ -490,7 +498,9 @@ describeWithBwrap('runPipeline', () => {
 
   it('fails with InvalidStatus on status.yaml conditions that are not a list of typed maps', async () => {
     expect(
-      await runScript('echo "conditions: all good" > /kratix/metadata/status.yaml'),
+      await runScript(
+        'echo "conditions: all good" > /kratix/metadata/status.yaml',
+      ),
     ).toMatchObject({
       ok: false,
       reason: 'InvalidStatus',
@@ -511,7 +521,10 @@ describeWithBwrap('runPipeline', () => {
       await runScript(
         'printf "conditions:\\n  - {type: Ready, status: \\"True\\"}\\n" > /kratix/metadata/status.yaml',
       ),
-    ).toMatchObject({ ok: true, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    ).toMatchObject({
+      ok: true,
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
   });
 
   it('runs in-process pipelines registered for the image, before any runner', async () => {

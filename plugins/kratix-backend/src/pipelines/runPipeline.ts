@@ -389,7 +389,9 @@ function conditionsProblem(
   }
   const where = 'invalid /kratix/metadata/status.yaml: conditions';
   if (!Array.isArray(conditions)) {
-    return `${where} must be a list of conditions (maps with type and status), got ${describeYaml(conditions)}`;
+    return `${where} must be a list of conditions (maps with type and status), got ${describeYaml(
+      conditions,
+    )}`;
   }
   const bad = conditions.findIndex(
     c =>
@@ -401,7 +403,9 @@ function conditionsProblem(
   );
   return bad === -1
     ? undefined
-    : `${where}[${bad}] must be a map with a non-empty type, got ${describeYaml(conditions[bad])}`;
+    : `${where}[${bad}] must be a map with a non-empty type, got ${describeYaml(
+        conditions[bad],
+      )}`;
 }
 
 function describeYaml(value: unknown): string {
@@ -447,7 +451,9 @@ function containerSpecProblem(container: ContainerSpec): string | undefined {
       typeof e.name !== 'string' ||
       e.name === '' ||
       e.name.includes('=') ||
-      (e.value !== undefined && e.value !== null && typeof e.value !== 'string'),
+      (e.value !== undefined &&
+        e.value !== null &&
+        typeof e.value !== 'string'),
   );
   return bad === -1
     ? undefined

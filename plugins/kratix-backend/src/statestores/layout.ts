@@ -193,7 +193,10 @@ export function placementFiles(input: {
   }
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const compare = (a: string, b: string) => {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+};
 
 /**
  * The single file of an `aggregatedYAML` destination. Ordered so that the
