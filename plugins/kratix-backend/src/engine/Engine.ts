@@ -167,13 +167,6 @@ export class Engine {
     if (!delayMs) this.wake.splice(0).forEach(w => w());
   }
 
-  /** True when nothing is due or running (delayed retries may be waiting). */
-  async isIdle(): Promise<boolean> {
-    if (this.inFlight > 0) return false;
-    const due = await this.options.queue.nextDueInMs();
-    return due === undefined || due > 0;
-  }
-
   private onChange(change: ObjectChange) {
     const { object, previous, type } = change;
     const keys = this.keysFor(object, previous, type);

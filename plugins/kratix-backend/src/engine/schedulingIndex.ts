@@ -139,16 +139,6 @@ export class SchedulingIndex {
     return true;
   }
 
-  getGroup(ref: string): IndexedGroup | undefined {
-    const entry = this.groups.get(ref);
-    return entry && toIndexedGroup(entry);
-  }
-
-  /** Number of groups known. */
-  get groupCount(): number {
-    return this.groups.size;
-  }
-
   /**
    * Returns the destination it replaces, if any, which is what
    * `affectedByDestinationChange` wants as `before`.
@@ -211,14 +201,6 @@ export class SchedulingIndex {
       }
     }
     return { destinations, evaluations };
-  }
-
-  getDestination(name: string): DestinationCandidate | undefined {
-    return this.destinations.get(name);
-  }
-
-  listDestinations(): DestinationCandidate[] {
-    return [...this.destinations.values()];
   }
 
   /**
@@ -402,16 +384,6 @@ function isOpenTo(
     !destination.deleting &&
     (entry.includeDryRun || !destination.dryRun)
   );
-}
-
-function toIndexedGroup(entry: Entry): IndexedGroup {
-  return {
-    ref: entry.ref,
-    resolved: entry.resolved,
-    isDependency: entry.isDependency,
-    includeDryRun: entry.includeDryRun,
-    placedOn: new Set(entry.placedOn),
-  };
 }
 
 function diffKeys(before: Labels, after: Labels): string[] {

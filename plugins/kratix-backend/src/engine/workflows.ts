@@ -15,6 +15,7 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from './types';
+import { FINALIZER } from './admission';
 import {
   labelsEqual,
   isEqual,
@@ -257,7 +258,7 @@ export async function syncWorks(
     if (!current) {
       await ctx.store.create({
         ...work,
-        metadata: { ...work.metadata, finalizers: ['kratix.io/cleanup'] },
+        metadata: { ...work.metadata, finalizers: [FINALIZER] },
       });
     } else if (
       !isEqual(current.spec, work.spec) ||
