@@ -5,8 +5,8 @@ YARN_JS="$(pwd)/.yarn/releases/yarn-4.13.0.cjs"
 
 yarn() { node "$YARN_JS" "$@"; }
 
-# Debian packages the project runs: bubblewrap (pipeline sandbox),
-# postgresql (tests), xz-utils and etcd-server (the kube-apiserver tests).
+# Debian packages the project runs: bubblewrap (the pipeline sandbox) and
+# postgresql (the tests' second database).
 ensure_packages() {
   local missing=()
   for pkg in "$@"; do
