@@ -1,9 +1,22 @@
 # Shared by start.sh and test.sh: what a fresh machine with only Node and npm
 # needs before the portal or its tests can run.
 
-YARN_JS="$(pwd)/.yarn/releases/yarn-4.13.0.cjs"
+# Yarn itself comes from the npm registry npm is configured for (the
+# @yarnpkg/cli-dist package), so nothing but Node and npm is needed up front.
+YARN_VERSION=4.13.0
+YARN_JS="$(pwd)/.yarn/releases/yarn-$YARN_VERSION.cjs"
 
 yarn() { node "$YARN_JS" "$@"; }
+
+ensure_yarn() {
+  [ -s "$YARN_JS" ] && return 0
+  local tmp
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "@yarnpkg/cli-dist@$YARN_VERSION" > /dev/null && tar xzf yarnpkg-cli-dist-*.tgz)
+  mkdir -p "$(dirname "$YARN_JS")"
+  cp "$tmp/package/bin/yarn.js" "$YARN_JS.tmp" && mv "$YARN_JS.tmp" "$YARN_JS"
+  rm -rf "$tmp"
+}
 
 # Debian packages the project runs: bubblewrap (the pipeline sandbox) and
 # postgresql (the tests' second database).
@@ -23,6 +36,7 @@ ensure_packages() {
 }
 
 yarn_install() {
+  ensure_yarn
   # better-sqlite3 builds from source against the local Node headers.
   export npm_config_nodedir="${npm_config_nodedir:-$(npm config get nodedir 2>/dev/null || true)}"
   [ "$npm_config_nodedir" = "undefined" ] && unset npm_config_nodedir
