@@ -10,6 +10,7 @@ import {
   tempDir,
 } from './__testUtils__/testBackend';
 import { kratixTestDatabases } from './__testUtils__/databases';
+import { expectFailureStatus } from './__testUtils__/expectStatus';
 import {
   describeWithBwrap,
   processesMatching,
@@ -161,19 +162,6 @@ const passwdCopies = (b: KratixTestBackend) =>
       .readFileSync(path.join(b.stateStoreRoot, f), 'utf8')
       .includes(PASSWD_FIRST_LINE),
   );
-
-/** Every Kubernetes `Status` answer has this shape. */
-function expectFailureStatus(body: any, code: number, reason: string) {
-  expect(body).toMatchObject({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    code,
-    reason,
-    message: expect.any(String),
-  });
-}
 
 /**
  * Engine reconciles that threw (as opposed to recording a verdict), other

@@ -15,7 +15,7 @@ describeWithBwrap(
   () => {
     describe.each(databases.eachSupportedId())('on %s', databaseId => {
       it('shows every outcome of the tutorial in one run', async () => {
-      expect.hasAssertions();
+        expect.hasAssertions();
         const knex = await databases.init(databaseId);
         const backend = await startKratixBackend({
           knex,
@@ -32,7 +32,7 @@ describeWithBwrap(
       });
 
       it('reaches the same outcomes when the backend restarts between steps', async () => {
-      expect.hasAssertions();
+        expect.hasAssertions();
         const knex = await databases.init(databaseId);
         const stateStoreRoot = tempDir('kratix-restart-');
         let backend: KratixTestBackend = await startKratixBackend({

@@ -1,24 +1,13 @@
 import { explainScheduling } from './explain';
 import { candidateDestinations, resolveSelectors } from './scheduling';
-import { DestinationCandidate, Labels, TaggedSelector } from './types';
+import { TaggedSelector } from './types';
 
-const promise = (matchLabels: Labels): TaggedSelector => ({
-  source: 'promise',
-  matchLabels,
-});
-const promiseWorkflow = (matchLabels: Labels): TaggedSelector => ({
-  source: 'promise-workflow',
-  matchLabels,
-});
-const resourceWorkflow = (matchLabels: Labels): TaggedSelector => ({
-  source: 'resource-workflow',
-  matchLabels,
-});
-const dest = (
-  name: string,
-  labels: Labels = {},
-  extra: Partial<DestinationCandidate> = {},
-): DestinationCandidate => ({ name, labels, ...extra });
+import {
+  dest,
+  promise,
+  promiseWorkflow,
+  resourceWorkflow,
+} from './__testUtils__/builders';
 
 const seedStep2 = [
   promise({ environment: 'dev' }),

@@ -7,30 +7,14 @@ import {
   ScheduleDecision,
   selectorsBySource,
 } from './scheduling';
-import {
-  DestinationCandidate,
-  Labels,
-  SelectorSource,
-  TaggedSelector,
-} from './types';
+import { DestinationCandidate, SelectorSource, TaggedSelector } from './types';
 
-const promise = (matchLabels: Labels): TaggedSelector => ({
-  source: 'promise',
-  matchLabels,
-});
-const promiseWorkflow = (matchLabels: Labels): TaggedSelector => ({
-  source: 'promise-workflow',
-  matchLabels,
-});
-const resourceWorkflow = (matchLabels: Labels): TaggedSelector => ({
-  source: 'resource-workflow',
-  matchLabels,
-});
-const dest = (
-  name: string,
-  labels: Labels = {},
-  extra: Partial<DestinationCandidate> = {},
-): DestinationCandidate => ({ name, labels, ...extra });
+import {
+  dest,
+  promise,
+  promiseWorkflow,
+  resourceWorkflow,
+} from './__testUtils__/builders';
 
 /** Always picks the first candidate, so rows read without dice. */
 const first = () => 0;

@@ -4,11 +4,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
-import {
-  FakeAdmission,
-  FakeKindRegistry,
-  FakeObjectStore,
-} from './__testUtils__/fakes';
+import { followPromiseKinds, InMemoryKindRegistry } from '../engine/kinds';
+import { FakeAdmission, FakeObjectStore } from './__testUtils__/fakes';
+import { expectFailureStatus } from '../__testUtils__/expectStatus';
 import { createRouter } from './createRouter';
 import { LAST_APPLIED_ANNOTATION } from './objects';
 
@@ -63,7 +61,8 @@ spec:
 
 async function setup(options: { permissions?: PermissionsService } = {}) {
   const store = new FakeObjectStore();
-  const kinds = new FakeKindRegistry(store);
+  const kinds = new InMemoryKindRegistry();
+  await followPromiseKinds(store, kinds);
   const admission = new FakeAdmission();
   const logger = mockServices.logger.mock();
   const router = await createRouter({
@@ -93,18 +92,6 @@ function permissionsAllowing(...names: string[]) {
       }),
   } as any);
   return { service, seen };
-}
-
-function expectStatus(body: any, code: number, reason: string) {
-  expect(body).toMatchObject({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    code,
-    reason,
-  });
-  expect(typeof body.message).toBe('string');
 }
 
 describe('createRouter', () => {
@@ -179,7 +166,7 @@ describe('createRouter', () => {
         .get(`${K}/destinations`)
         .query({ labelSelector: 'environment in (dev' });
       expect(res.status).toBe(400);
-      expectStatus(res.body, 400, 'BadRequest');
+      expectFailureStatus(res.body, 400, 'BadRequest');
       expect(res.body.message).toContain('labelSelector');
     });
 
@@ -200,7 +187,7 @@ describe('createRouter', () => {
       const wrongNamespace = await request(app)
         .post(`${EC}/namespaces/team-a/elastic-clouds`)
         .send({ metadata: { name: 'x', namespace: 'team-b' } });
-      expectStatus(wrongNamespace.body, 400, 'BadRequest');
+      expectFailureStatus(wrongNamespace.body, 400, 'BadRequest');
       expect(wrongNamespace.body.message).toContain('namespace');
 
       const wrongKind = await request(app)
@@ -210,12 +197,12 @@ describe('createRouter', () => {
           kind: 'Promise',
           metadata: { name: 'x' },
         });
-      expectStatus(wrongKind.body, 400, 'BadRequest');
+      expectFailureStatus(wrongKind.body, 400, 'BadRequest');
 
       const noName = await request(app)
         .post(`${K}/destinations`)
         .send({ metadata: {} });
-      expectStatus(noName.body, 422, 'Invalid');
+      expectFailureStatus(noName.body, 422, 'Invalid');
       expect(noName.body.details.causes[0]).toMatchObject({
         field: 'metadata.name',
         reason: 'FieldValueRequired',
@@ -263,17 +250,21 @@ describe('createRouter', () => {
         `${K}/namespaces/default/destinations`,
       );
       expect(clusterKindInNamespace.status).toBe(404);
-      expectStatus(clusterKindInNamespace.body, 404, 'NotFound');
+      expectFailureStatus(clusterKindInNamespace.body, 404, 'NotFound');
 
       const namespacedItemWithoutNamespace = await request(app).get(
         `${K}/works/some-work`,
       );
-      expectStatus(namespacedItemWithoutNamespace.body, 404, 'NotFound');
+      expectFailureStatus(namespacedItemWithoutNamespace.body, 404, 'NotFound');
 
       const createNamespacedWithoutNamespace = await request(app)
         .post(`${K}/works`)
         .send({ metadata: { name: 'x' } });
-      expectStatus(createNamespacedWithoutNamespace.body, 404, 'NotFound');
+      expectFailureStatus(
+        createNamespacedWithoutNamespace.body,
+        404,
+        'NotFound',
+      );
     });
 
     it('answers 409 AlreadyExists for a second create', async () => {
@@ -281,7 +272,7 @@ describe('createRouter', () => {
       const body = { metadata: { name: 'worker-1' } };
       await request(app).post(`${K}/destinations`).send(body).expect(201);
       const again = await request(app).post(`${K}/destinations`).send(body);
-      expectStatus(again.body, 409, 'AlreadyExists');
+      expectFailureStatus(again.body, 409, 'AlreadyExists');
       expect(again.body.message).toBe(
         'destinations.platform.kratix.io "worker-1" already exists',
       );
@@ -305,17 +296,17 @@ describe('createRouter', () => {
       const stale = await request(app)
         .put(`${K}/destinations/worker-1`)
         .send({ ...created.body, spec: { path: 'c' } });
-      expectStatus(stale.body, 409, 'Conflict');
+      expectFailureStatus(stale.body, 409, 'Conflict');
 
       const otherName = await request(app)
         .put(`${K}/destinations/worker-1`)
         .send({ metadata: { name: 'worker-2' } });
-      expectStatus(otherName.body, 400, 'BadRequest');
+      expectFailureStatus(otherName.body, 400, 'BadRequest');
 
       const missing = await request(app)
         .put(`${K}/destinations/nope`)
         .send({ metadata: { name: 'nope' } });
-      expectStatus(missing.body, 404, 'NotFound');
+      expectFailureStatus(missing.body, 404, 'NotFound');
     });
   });
 
@@ -382,7 +373,7 @@ describe('createRouter', () => {
           .set('Content-Type', type)
           .send(JSON.stringify({ metadata: { labels: { a: 'b' } } }));
         expect(res.status).toBe(415);
-        expectStatus(res.body, 415, 'UnsupportedMediaType');
+        expectFailureStatus(res.body, 415, 'UnsupportedMediaType');
       }
     });
 
@@ -393,7 +384,7 @@ describe('createRouter', () => {
         .set('Content-Type', MERGE)
         .send('{}');
       expect(missing.status).toBe(404);
-      expectStatus(missing.body, 404, 'NotFound');
+      expectFailureStatus(missing.body, 404, 'NotFound');
 
       await request(app)
         .post(`${K}/destinations`)
@@ -403,7 +394,7 @@ describe('createRouter', () => {
         .patch(`${K}/destinations/worker-1`)
         .set('Content-Type', MERGE)
         .send(JSON.stringify({ metadata: { name: 'worker-9' } }));
-      expectStatus(rename.body, 400, 'BadRequest');
+      expectFailureStatus(rename.body, 400, 'BadRequest');
     });
 
     it('passes the patched object through admission (422)', async () => {
@@ -416,7 +407,7 @@ describe('createRouter', () => {
         .patch(`${K}/destinations/worker-1`)
         .set('Content-Type', MERGE)
         .send(JSON.stringify({ metadata: { labels: { environment: 42 } } }));
-      expectStatus(res.body, 422, 'Invalid');
+      expectFailureStatus(res.body, 422, 'Invalid');
       expect(res.body.details.causes[0].field).toBe(
         'metadata.labels.environment',
       );
@@ -451,7 +442,7 @@ describe('createRouter', () => {
           .set('Content-Type', MERGE)
           .send(JSON.stringify(patch));
         expect(res.status).toBe(422);
-        expectStatus(res.body, 422, 'Invalid');
+        expectFailureStatus(res.body, 422, 'Invalid');
         expect(res.body.details.causes.map((c: any) => c.field)).toEqual([
           field,
         ]);
@@ -476,7 +467,7 @@ describe('createRouter', () => {
       const { app } = await setup();
       const res = await request(app).get(`${K}/namespaces/%ZZ/works`);
       expect(res.status).toBe(400);
-      expectStatus(res.body, 400, 'BadRequest');
+      expectFailureStatus(res.body, 400, 'BadRequest');
       expect(res.body.message).toContain('%ZZ');
     });
   });
@@ -616,7 +607,7 @@ describe('createRouter', () => {
           )}`,
         );
       expect(res.status).toBe(400);
-      expectStatus(res.body, 400, 'BadRequest');
+      expectFailureStatus(res.body, 400, 'BadRequest');
       expect(res.body.message).toContain(
         'no matches for kind "Widget" in version "example.com/v1"',
       );
@@ -645,7 +636,7 @@ describe('createRouter', () => {
           `${PROMISE_YAML}---\n${DESTINATION_YAML}---\nkind: Destination\nmetadata:\n  name: [broken\n`,
         );
       expect(res.status).toBe(400);
-      expectStatus(res.body, 400, 'BadRequest');
+      expectFailureStatus(res.body, 400, 'BadRequest');
       expect(res.body.message).toMatch(/document 3.*line \d+/);
       expect(res.body.details.line).toEqual(expect.any(Number));
       expect(store.writes).toEqual([]);
@@ -656,12 +647,12 @@ describe('createRouter', () => {
       const res = await request(app)
         .post(`${BASE}/apply`)
         .send(`${DESTINATION_YAML}---\napiVersion: v1\nmetadata:\n  name: x\n`);
-      expectStatus(res.body, 400, 'BadRequest');
+      expectFailureStatus(res.body, 400, 'BadRequest');
       expect(res.body.message).toContain("Object 'Kind' is missing");
       expect(store.writes).toEqual([]);
 
       const empty = await request(app).post(`${BASE}/apply`).send('---\n');
-      expectStatus(empty.body, 400, 'BadRequest');
+      expectFailureStatus(empty.body, 400, 'BadRequest');
     });
 
     it('reports a 422 from admission with the failing document', async () => {
@@ -675,7 +666,7 @@ describe('createRouter', () => {
           )}`,
         );
       expect(res.status).toBe(422);
-      expectStatus(res.body, 422, 'Invalid');
+      expectFailureStatus(res.body, 422, 'Invalid');
       expect(res.body.details).toMatchObject({
         name: 'example',
         kind: 'elastic-cloud',
@@ -744,7 +735,7 @@ describe('createRouter', () => {
       ]) {
         const unknown = await request(app).get(path);
         expect(unknown.status).toBe(404);
-        expectStatus(unknown.body, 404, 'NotFound');
+        expectFailureStatus(unknown.body, 404, 'NotFound');
       }
     });
 
@@ -754,7 +745,7 @@ describe('createRouter', () => {
         .post(`${K}/namespaces/default/works`)
         .send({ metadata: { name: 'w' } });
       expect(create.status).toBe(405);
-      expectStatus(create.body, 405, 'MethodNotAllowed');
+      expectFailureStatus(create.body, 405, 'MethodNotAllowed');
 
       await store.create({
         apiVersion: 'platform.kratix.io/v1alpha1',
@@ -765,18 +756,18 @@ describe('createRouter', () => {
       const del = await request(app).delete(
         `${K}/namespaces/default/workplacements/wp`,
       );
-      expectStatus(del.body, 405, 'MethodNotAllowed');
+      expectFailureStatus(del.body, 405, 'MethodNotAllowed');
       const patch = await request(app)
         .patch(`${K}/namespaces/default/workplacements/wp`)
         .set('Content-Type', MERGE)
         .send('{}');
-      expectStatus(patch.body, 405, 'MethodNotAllowed');
+      expectFailureStatus(patch.body, 405, 'MethodNotAllowed');
       const applied = await request(app)
         .post(`${BASE}/apply`)
         .send(
           'apiVersion: platform.kratix.io/v1alpha1\nkind: Work\nmetadata:\n  name: w\n',
         );
-      expectStatus(applied.body, 405, 'MethodNotAllowed');
+      expectFailureStatus(applied.body, 405, 'MethodNotAllowed');
 
       // reads are fine
       const read = await request(app).get(
@@ -791,7 +782,7 @@ describe('createRouter', () => {
         .post(`${K}/destinations/worker-1`)
         .send({});
       expect(res.status).toBe(405);
-      expectStatus(res.body, 405, 'MethodNotAllowed');
+      expectFailureStatus(res.body, 405, 'MethodNotAllowed');
     });
 
     it('answers 400 for malformed JSON, unknown body types and 413 for huge bodies', async () => {
@@ -801,23 +792,23 @@ describe('createRouter', () => {
         .set('Content-Type', 'application/json')
         .send('{"metadata": ');
       expect(bad.status).toBe(400);
-      expectStatus(bad.body, 400, 'BadRequest');
+      expectFailureStatus(bad.body, 400, 'BadRequest');
 
       const xml = await request(app)
         .post(`${K}/destinations`)
         .set('Content-Type', 'application/xml')
         .send('<destination/>');
-      expectStatus(xml.body, 415, 'UnsupportedMediaType');
+      expectFailureStatus(xml.body, 415, 'UnsupportedMediaType');
 
       const array = await request(app).post(`${K}/destinations`).send([1]);
-      expectStatus(array.body, 400, 'BadRequest');
+      expectFailureStatus(array.body, 400, 'BadRequest');
 
       const huge = await request(app)
         .post(`${BASE}/apply`)
         .set('Content-Type', 'application/yaml')
         .send(`# ${'x'.repeat(6 * 1024 * 1024)}\n`);
       expect(huge.status).toBe(413);
-      expectStatus(huge.body, 413, 'RequestEntityTooLarge');
+      expectFailureStatus(huge.body, 413, 'RequestEntityTooLarge');
     });
 
     it('answers 500 InternalError without a stack, and logs it', async () => {
@@ -825,7 +816,7 @@ describe('createRouter', () => {
       jest.spyOn(store, 'list').mockRejectedValue(new Error('disk on fire'));
       const res = await request(app).get(`${K}/promises`);
       expect(res.status).toBe(500);
-      expectStatus(res.body, 500, 'InternalError');
+      expectFailureStatus(res.body, 500, 'InternalError');
       expect(res.body.message).toBe('Internal error occurred: disk on fire');
       expect(JSON.stringify(res.body)).not.toContain('at ');
       expect(logger.error).toHaveBeenCalled();
@@ -839,7 +830,7 @@ describe('createRouter', () => {
         .get(`${K}/promises`)
         .set('Authorization', mockCredentials.user.invalidHeader());
       expect(invalid.status).toBe(401);
-      expectStatus(invalid.body, 401, 'Unauthorized');
+      expectFailureStatus(invalid.body, 401, 'Unauthorized');
 
       const service = await request(app)
         .get(`${K}/promises`)
@@ -853,11 +844,11 @@ describe('createRouter', () => {
       });
       const read = await request(app).get(`${K}/promises`);
       expect(read.status).toBe(403);
-      expectStatus(read.body, 403, 'Forbidden');
+      expectFailureStatus(read.body, 403, 'Forbidden');
       expect(read.body.message).toContain('kratix.object.read');
 
       const apply = await request(app).post(`${BASE}/apply`).send(PROMISE_YAML);
-      expectStatus(apply.body, 403, 'Forbidden');
+      expectFailureStatus(apply.body, 403, 'Forbidden');
       expect(store.writes).toEqual([]);
     });
 
@@ -879,7 +870,7 @@ describe('createRouter', () => {
       const promise = await request(app)
         .post(`${K}/promises`)
         .send({ metadata: { name: 'p' } });
-      expectStatus(promise.body, 403, 'Forbidden');
+      expectFailureStatus(promise.body, 403, 'Forbidden');
       expect(promise.body.message).toContain('kratix.platform.manage');
 
       const req = await request(app).post(`${BASE}/apply`).send(REQUEST_YAML);
@@ -891,7 +882,7 @@ describe('createRouter', () => {
       const mixed = await request(app)
         .post(`${BASE}/apply`)
         .send(`${REQUEST_YAML}---\n${DESTINATION_YAML}`);
-      expectStatus(mixed.body, 403, 'Forbidden');
+      expectFailureStatus(mixed.body, 403, 'Forbidden');
       expect(store.writes).toHaveLength(writes);
     });
   });
@@ -928,7 +919,7 @@ describe('createRouter', () => {
       expect(store.objects.size).toBe(1);
 
       const gone = await request(app).delete(`${K}/destinations/plain`);
-      expectStatus(gone.body, 404, 'NotFound');
+      expectFailureStatus(gone.body, 404, 'NotFound');
     });
 
     it('deletes a whole collection (kubectl delete promises --all)', async () => {

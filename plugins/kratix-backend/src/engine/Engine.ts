@@ -5,7 +5,6 @@ import {
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
   LABEL_WORK,
-  PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import {
   InProcessPipeline,
@@ -26,6 +25,7 @@ import {
   PROMISE_KIND,
   WORK_KIND,
   WORK_PLACEMENT_KIND,
+  followPromiseKinds,
   isStateStoreKind,
   sameKind,
 } from './kinds';
@@ -77,6 +77,7 @@ export class Engine {
   private workers: Promise<void>[] = [];
   private wake: (() => void)[] = [];
   private unsubscribe?: () => void;
+  private unfollowKinds?: () => void;
   private inFlight = 0;
   private stopped = false;
 
@@ -103,9 +104,7 @@ export class Engine {
 
   async start() {
     const { store, kinds } = this.options;
-    for (const p of await store.list(PROMISE_KIND)) {
-      kinds.setPromise(p as PromiseObject);
-    }
+    this.unfollowKinds = await followPromiseKinds(store, kinds);
     for (const d of await store.list(DESTINATION_KIND)) {
       this.index.upsertDestination(toCandidate(d as DestinationObject));
     }
@@ -119,6 +118,7 @@ export class Engine {
     this.stopped = true;
     this.abort.abort();
     this.unsubscribe?.();
+    this.unfollowKinds?.();
     this.wake.splice(0).forEach(w => w());
     await Promise.allSettled(this.workers);
   }
@@ -200,8 +200,6 @@ export class Engine {
     const kind = kinds.byKind(object.apiVersion, object.kind);
     if (!kind) return [];
     if (sameKind(kind, PROMISE_KIND)) {
-      if (type === 'DELETED') kinds.removePromise(meta.name);
-      else kinds.setPromise(object as PromiseObject);
       return specChanged ? [{ type: 'promise', name: meta.name }] : [];
     }
     if (sameKind(kind, DESTINATION_KIND)) {

@@ -3,6 +3,7 @@ import {
   KRATIX_VERSION,
   PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
+import { ObjectStore } from '../store/types';
 import { KindInfo, KindRegistry } from './types';
 
 const builtIn = (
@@ -138,4 +139,25 @@ export function isStateStoreKind(info: KindInfo) {
 /** Kinds are compared by group and kind, never by object identity. */
 export function sameKind(a: KindInfo, b: KindInfo) {
   return a.group === b.group && a.kind === b.kind;
+}
+
+/**
+ * Keeps the registry in step with stored Promises, synchronously on every
+ * write, so the kind a Promise defines is requestable the moment it is
+ * stored. Returns the unsubscribe function.
+ */
+export async function followPromiseKinds(
+  store: ObjectStore,
+  kinds: InMemoryKindRegistry,
+): Promise<() => void> {
+  const unsubscribe = store.onChange(({ type, object }) => {
+    if (object.apiVersion !== `${KRATIX_GROUP}/${KRATIX_VERSION}`) return;
+    if (object.kind !== PROMISE_KIND.kind) return;
+    if (type === 'DELETED') kinds.removePromise(object.metadata.name);
+    else kinds.setPromise(object as PromiseObject);
+  });
+  for (const p of await store.list(PROMISE_KIND)) {
+    kinds.setPromise(p as PromiseObject);
+  }
+  return unsubscribe;
 }

@@ -1,12 +1,13 @@
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
-import { initDatabase, storeTestDatabases } from './__testUtils__/databases';
+import { kratixTestDatabases } from '../__testUtils__/databases';
+import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';
 import { OBJECTS_TABLE, rowKey, toRow } from './rows';
 import { created } from './transitions';
 
 jest.setTimeout(120_000);
 
-const databases = storeTestDatabases();
+const databases = kratixTestDatabases();
 const DESTINATION = { group: 'platform.kratix.io', kind: 'Destination' };
 const COUNT = 10_000;
 

@@ -9,13 +9,14 @@ import {
   AlreadyExistsError,
   ResourceVersionConflictError,
 } from '../engine/errors';
-import { initDatabase, storeTestDatabases } from './__testUtils__/databases';
+import { kratixTestDatabases } from '../__testUtils__/databases';
+import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';
 import { ObjectChange } from './types';
 
 jest.setTimeout(60_000);
 
-const databases = storeTestDatabases();
+const databases = kratixTestDatabases();
 
 const DESTINATION = { group: 'platform.kratix.io', kind: 'Destination' };
 const WORK = { group: 'platform.kratix.io', kind: 'Work' };

@@ -1,11 +1,12 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
-import { initDatabase, storeTestDatabases } from './__testUtils__/databases';
+import { kratixTestDatabases } from '../__testUtils__/databases';
+import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';
 import { DatabaseWorkQueue } from './DatabaseWorkQueue';
 
 jest.setTimeout(60_000);
 
-const databases = storeTestDatabases();
+const databases = kratixTestDatabases();
 
 describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
   let time: number;

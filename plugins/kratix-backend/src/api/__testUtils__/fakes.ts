@@ -4,18 +4,15 @@
  */
 import { NotFoundError } from '@backstage/errors';
 import {
-  KRATIX_GROUP,
-  KRATIX_VERSION,
   KubeObject,
   matchesLabelSelector,
-  PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import {
   AlreadyExistsError,
   InvalidObjectError,
   ResourceVersionConflictError,
 } from '../../engine/errors';
-import type { Admission, KindInfo, KindRegistry } from '../../engine/types';
+import type { Admission, KindInfo } from '../../engine/types';
 import type {
   ListOptions,
   ObjectChange,
@@ -185,64 +182,6 @@ export class FakeObjectStore implements ObjectStore {
     return () => {
       this.listeners.delete(listener);
     };
-  }
-}
-
-const builtIn = (
-  kind: string,
-  plural: string,
-  namespaced = false,
-  readOnly = false,
-): KindInfo => ({
-  group: KRATIX_GROUP,
-  version: KRATIX_VERSION,
-  kind,
-  plural,
-  namespaced,
-  readOnly,
-});
-
-export const BUILT_IN_KINDS = [
-  builtIn('Promise', 'promises'),
-  builtIn('Destination', 'destinations'),
-  builtIn('BucketStateStore', 'bucketstatestores'),
-  builtIn('GitStateStore', 'gitstatestores'),
-  builtIn('Work', 'works', true, true),
-  builtIn('WorkPlacement', 'workplacements', true, true),
-];
-
-/** Built-in kinds plus those the stored Promises define, read live. */
-export class FakeKindRegistry implements KindRegistry {
-  constructor(private readonly store: FakeObjectStore) {}
-
-  list(): KindInfo[] {
-    const promiseKinds: KindInfo[] = [];
-    for (const o of this.store.objects.values()) {
-      if (o.kind !== 'Promise') continue;
-      const api = (o as PromiseObject).spec?.api?.spec;
-      if (!api) continue;
-      promiseKinds.push({
-        group: api.group,
-        version: api.versions[0].name,
-        kind: api.names.kind,
-        plural: api.names.plural,
-        namespaced: true,
-        promiseName: o.metadata.name,
-      });
-    }
-    return [...BUILT_IN_KINDS, ...promiseKinds];
-  }
-
-  byPlural(group: string, version: string, plural: string) {
-    return this.list().find(
-      k => k.group === group && k.version === version && k.plural === plural,
-    );
-  }
-
-  byKind(apiVersion: string, kind: string) {
-    return this.list().find(
-      k => `${k.group}/${k.version}` === apiVersion && k.kind === kind,
-    );
   }
 }
 

@@ -1,11 +1,6 @@
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 
-/** Every database the store supports that can run here. */
-export function storeTestDatabases(): TestDatabases {
-  return TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
-}
-
 /** A fresh, empty database as the plugin's DatabaseService. */
 export async function initDatabase(
   databases: TestDatabases,
