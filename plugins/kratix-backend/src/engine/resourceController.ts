@@ -22,7 +22,7 @@ import {
   runWorkflow,
   syncWorks,
 } from './workflows';
-import { WorkGroupStatus } from './scheduler';
+import { WorkGroupStatus } from '@kratix-backstage/plugin-kratix-common';
 
 type ResourceKey = {
   group: string;

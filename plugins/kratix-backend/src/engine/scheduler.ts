@@ -10,6 +10,7 @@ import {
   LABEL_WORK,
   LABEL_WORKLOAD_GROUP_ID,
   Labels,
+  WorkGroupStatus,
   WorkObject,
   WorkPlacementObject,
   decideSchedule,
@@ -32,17 +33,6 @@ import { encodeKey } from './keys';
 /** Kratix re-queues unscheduled Works every 60 s; so do we, as a safety net. */
 export const UNSCHEDULED_RETRY_MS = 60_000;
 export const LABEL_DESTINATION = 'kratix.io/destination-name';
-
-/** Beyond Kratix: where each workload group of a Work is, and why. */
-export interface WorkGroupStatus {
-  id: string;
-  directory: string;
-  resolvedSelectors: Labels;
-  destinations: string[];
-  misplaced: string[];
-  unscheduled: boolean;
-  summary: string;
-}
 
 export function toCandidate(d: DestinationObject): DestinationCandidate {
   return {
