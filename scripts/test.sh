@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages bubblewrap postgresql
+ensure_packages bubblewrap postgresql git openssh-server
 yarn_install
 
 export CI="${CI:-true}"
