@@ -1,0 +1,45 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import { compatWrapper, convertLegacyRouteRef } from '@backstage/core-compat-api';
+import CloudQueueIcon from '@material-ui/icons/CloudQueue';
+import { kratixApiRef } from './api/KratixApi';
+import { KratixClient } from './api/KratixClient';
+import { rootRouteRef } from './routes';
+
+const root = convertLegacyRouteRef(rootRouteRef);
+
+const kratixApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: kratixApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new KratixClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** The plugin's page; its title and icon give the nav item. */
+export const kratixPage = PageBlueprint.make({
+  params: {
+    path: '/kratix',
+    title: 'Kratix',
+    icon: <CloudQueueIcon />,
+    routeRef: root,
+    loader: () =>
+      import('./components/KratixPage/KratixPage').then(m =>
+        compatWrapper(<m.KratixRoutes />),
+      ),
+  },
+});
+
+export default createFrontendPlugin({
+  pluginId: 'kratix',
+  info: { packageJson: () => import('../package.json') },
+  routes: { root },
+  extensions: [kratixApi, kratixPage],
+});

@@ -1,0 +1,21 @@
+/**
+ * Kratix in Backstage's frontend (legacy system); the new frontend system's
+ * plugin is the `/alpha` export.
+ *
+ * @packageDocumentation
+ */
+export { kratixPlugin, KratixPage } from './plugin';
+export { kratixApiRef } from './api/KratixApi';
+export type {
+  KratixApi,
+  KubeList,
+  ListOptions,
+  WhatIfResult,
+  WhatIfChange,
+  WorkExplanation,
+  ApplyResult,
+} from './api/KratixApi';
+export { KratixClient } from './api/KratixClient';
+export { KratixApiError } from './api/errors';
+export type { KubeStatus, StatusCause } from './api/errors';
+export { rootRouteRef } from './routes';
