@@ -607,7 +607,9 @@ spec:
           ),
         });
         expect(failed.message).toContain('pipeline "configure" failed');
-        expect(object.status.message).toContain('Configure workflow failed');
+        expect(object.status.schedulingMessage).toContain(
+          'Configure workflow failed',
+        );
         expect(await worksIn(backend, 'escape')).toEqual([]);
         expect(resourceFiles(backend, 'escape')).toEqual([]);
         expect(passwdCopies(backend)).toEqual([]);

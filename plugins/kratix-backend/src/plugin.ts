@@ -88,7 +88,7 @@ export const kratixPlugin = createBackendPlugin({
         );
         const store = await DatabaseObjectStore.create({ database, logger });
         const queue = await DatabaseWorkQueue.create({ database });
-        const admission = new EngineAdmission(kinds);
+        const admission = new EngineAdmission(kinds, store);
         const engine = new Engine({
           store,
           queue,

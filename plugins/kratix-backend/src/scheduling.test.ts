@@ -47,7 +47,7 @@ const short = (id: string) => id.slice(0, 5);
 const NO_DESTINATION = 'no Destinations can be selected for scheduling';
 const misplacedMessage = (...ids: string[]) =>
   `Target destination no longer matches destinationSelectors for workloadGroups: [${ids.join(
-    ' ',
+    ',',
   )}]`;
 
 type Labels = Record<string, string>;
@@ -343,7 +343,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         'kratix.io/workload-group-id': ROOT_ID,
         'kratix.io/pipeline-name': 'promise-configure',
         'kratix.io/promise-name': 'deps',
-        'kratix.io/destination-name': 'dev-a',
+        'kratix.io/targetDestinationName': 'dev-a',
       });
       expect(workflowPlacement.spec.targetDestinationName).toBe('dev-a');
       const staticPlacement = await getPlacement(
@@ -355,7 +355,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         'kratix.io/work': 'deps-static-deps',
         'kratix.io/workload-group-id': ROOT_ID,
         'kratix.io/promise-name': 'deps',
-        'kratix.io/destination-name': 'dev-b',
+        'kratix.io/targetDestinationName': 'dev-b',
       });
       for (const w of ['deps-static-deps', 'deps-promise-configure']) {
         expect(
@@ -384,14 +384,21 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
       // dev-b stops matching: its placements stay (files too), flagged misplaced.
       await relabel('dev-b', { environment: 'prod' });
       for (const w of ['deps-static-deps', 'deps-promise-configure']) {
-        const work = await workScheduled(SYSTEM, w, 'Misplaced');
-        for (const type of ['ScheduleSucceeded', 'Ready']) {
-          expect(condition(work, type)).toMatchObject({
-            status: 'False',
-            reason: 'Misplaced',
-            message: misplacedMessage(ROOT_ID),
-          });
-        }
+        const work = await workScheduled(
+          SYSTEM,
+          w,
+          'DestinationSelectorMismatch',
+        );
+        expect(condition(work, 'ScheduleSucceeded')).toMatchObject({
+          status: 'False',
+          reason: 'DestinationSelectorMismatch',
+          message: misplacedMessage(ROOT_ID),
+        });
+        expect(condition(work, 'Ready')).toMatchObject({
+          status: 'False',
+          reason: 'Misplaced',
+          message: 'Misplaced',
+        });
         expect(work.status.workloadGroups[0]).toMatchObject({
           destinations: ['dev-a', 'dev-b', 'prod-c'],
           misplaced: ['dev-b'],
@@ -399,13 +406,16 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
       }
       const misplaced = await eventually(async () => {
         const p = await getPlacement(SYSTEM, 'deps-static-deps.dev-b-5058f');
-        return condition(p, 'ScheduleSucceeded')?.reason === 'Misplaced' && p;
+        return (
+          condition(p, 'ScheduleSucceeded')?.reason ===
+            'DestinationSelectorMismatch' && p
+        );
       }, 'the dev-b placement to report Misplaced');
       expect(misplaced.metadata.labels).toEqual({
         'kratix.io/work': 'deps-static-deps',
         'kratix.io/workload-group-id': ROOT_ID,
         'kratix.io/promise-name': 'deps',
-        'kratix.io/destination-name': 'dev-b',
+        'kratix.io/targetDestinationName': 'dev-b',
         'kratix.io/misplaced': 'true',
       });
       expect(condition(misplaced, 'ScheduleSucceeded').status).toBe('False');
@@ -471,7 +481,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         'kratix.io/pipeline-name': 'instance-configure',
         'kratix.io/promise-name': 'sticky',
         'kratix.io/resource-name': 'one',
-        'kratix.io/destination-name': 'res-1',
+        'kratix.io/targetDestinationName': 'res-1',
       };
       expect(
         (await getPlacement('default', placement)).metadata.labels,
@@ -493,17 +503,27 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
 
       // res-1 stops matching: the placement stays, written, flagged misplaced.
       await relabel('res-1', { environment: 'prod' });
-      const misplacedWork = await workScheduled('default', work, 'Misplaced');
-      for (const type of ['ScheduleSucceeded', 'Ready']) {
-        expect(condition(misplacedWork, type)).toMatchObject({
-          status: 'False',
-          reason: 'Misplaced',
-          message: misplacedMessage(ROOT_ID),
-        });
-      }
+      const misplacedWork = await workScheduled(
+        'default',
+        work,
+        'DestinationSelectorMismatch',
+      );
+      expect(condition(misplacedWork, 'ScheduleSucceeded')).toMatchObject({
+        status: 'False',
+        reason: 'DestinationSelectorMismatch',
+        message: misplacedMessage(ROOT_ID),
+      });
+      expect(condition(misplacedWork, 'Ready')).toMatchObject({
+        status: 'False',
+        reason: 'Misplaced',
+        message: 'Misplaced',
+      });
       const misplaced = await eventually(async () => {
         const p = await getPlacement('default', placement);
-        return condition(p, 'ScheduleSucceeded')?.reason === 'Misplaced' && p;
+        return (
+          condition(p, 'ScheduleSucceeded')?.reason ===
+            'DestinationSelectorMismatch' && p
+        );
       }, 'the placement to report Misplaced');
       expect(misplaced.metadata.labels).toEqual({
         ...labels,
@@ -980,7 +1000,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         return condition(d, 'Ready')?.status === 'True' && d;
       }, 'waiting to become Ready');
       expect(condition(ready, 'Ready')).toMatchObject({
-        reason: 'StateStoreReady',
+        reason: 'TestDocumentsWritten',
       });
       // Written as the Destination becomes Ready, not at the end of its backoff.
       await placementWritten(SYSTEM, placement, 4000);

@@ -28,7 +28,13 @@ export interface WorkStatus {
 /** Beyond Kratix: what the engine adds to a resource request's status. */
 export interface ResourceSchedulingStatus {
   conditions?: Condition[];
+  /** Kratix's: set by the pipeline's status.yaml ("Pending" until then). */
   message?: string;
+  /**
+   * The engine's one-line scheduling summary ("Scheduled to worker-1",
+   * "Pending: needs ..."), kept apart so `message` stays the pipeline's.
+   */
+  schedulingMessage?: string;
   /** Every destination any of its workload groups was placed on. */
   destinations?: string[];
   /** Each workload group of each of its Works. */

@@ -121,6 +121,8 @@ export interface DestinationSpec {
   strictMatchLabels?: boolean;
   filepath?: { mode?: FilepathMode; filename?: string };
   cleanup?: 'none' | 'all';
+  /** Canary files on a new Destination (default true). */
+  initWorkloads?: { enabled?: boolean };
 }
 
 export type DestinationObject = KubeObject<DestinationSpec>;
@@ -151,6 +153,8 @@ export interface WorkPlacementSpec {
   promiseName: string;
   resourceName?: string;
   id: string;
+  /** The Work's metadata.generation this placement was made from. */
+  generation?: number;
 }
 
 export type WorkPlacementObject = KubeObject<WorkPlacementSpec>;

@@ -171,7 +171,7 @@ export const tutorialSteps: TutorialStep[] = [
         resolvedSelectors: { environment: 'dev', pvCapacity: 'large' },
         summary: expect.stringContaining('pvCapacity=large'),
       });
-      expect(request.status.message).toContain('Pending');
+      expect(request.status.schedulingMessage).toContain('Pending');
       expect(
         stateFiles(b).filter(f => f.startsWith('worker-1/resources')),
       ).toEqual([]);
@@ -230,7 +230,7 @@ export const tutorialSteps: TutorialStep[] = [
         return r.status?.destinations?.length > 0 && r;
       }, 'the request status to show its destination');
       expect(request.status.destinations).toEqual(['worker-1']);
-      expect(request.status.message).toBe('Scheduled to worker-1');
+      expect(request.status.schedulingMessage).toBe('Scheduled to worker-1');
     },
   },
   {

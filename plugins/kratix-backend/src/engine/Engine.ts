@@ -249,9 +249,18 @@ export class Engine {
           namespace: meta.namespace!,
           name: meta.name,
         });
+      const written = (o?: KubeObject) =>
+        (o?.status?.conditions ?? []).find(
+          (c: { type: string }) => c.type === 'WriteSucceeded',
+        )?.status;
       if (
         type === 'DELETED' ||
-        previous?.metadata.deletionTimestamp !== meta.deletionTimestamp
+        previous?.metadata.deletionTimestamp !== meta.deletionTimestamp ||
+        // The Work reports placements that fail to write (Kratix's
+        // WorkplacementsFailing), and their recovery; a first successful
+        // write changes nothing it reports.
+        (written(previous) !== written(object) &&
+          [written(previous), written(object)].includes('False'))
       ) {
         keys.push({
           type: 'work',

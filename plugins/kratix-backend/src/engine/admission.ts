@@ -10,6 +10,7 @@ import {
   validateLabelValue,
 } from '@kratix-backstage/plugin-kratix-common';
 import { Admission, KindInfo } from './types';
+import type { ObjectStore } from '../store/types';
 import { FieldCause, InvalidObjectError } from './errors';
 import { destinationSchema, promiseSchema, stateStoreSchema } from './schemas';
 import {
@@ -23,6 +24,22 @@ import {
 
 /** Finalizers the engine needs to clean up before an object may go. */
 export const FINALIZER = 'kratix.io/cleanup';
+/** Kratix's names, where a platform team's scripts may look for them. */
+export const WORK_FINALIZER = 'kratix.io/work-cleanup';
+export const PLACEMENT_FINALIZER =
+  'finalizers.workplacement.kratix.io/repo-cleanup';
+/** Only in `filepath.mode: none`, where `.kratix/` state files exist. */
+export const PLACEMENT_DOT_FILES_FINALIZER =
+  'finalizers.workplacement.kratix.io/kratix-dot-files-cleanup';
+/** Only on Destinations with `cleanup: all`: nothing else waits for them. */
+export const DESTINATION_FINALIZER = 'kratix.io/destination-cleanup';
+export const ENGINE_FINALIZERS = [
+  FINALIZER,
+  WORK_FINALIZER,
+  PLACEMENT_FINALIZER,
+  PLACEMENT_DOT_FILES_FINALIZER,
+  DESTINATION_FINALIZER,
+];
 
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -184,7 +201,11 @@ export class EngineAdmission implements Admission {
     { key: string; fn: ValidateFunction }
   >();
 
-  constructor(private readonly kinds: InMemoryKindRegistry) {}
+  /** `store` lets admission refuse what clashes with stored objects. */
+  constructor(
+    private readonly kinds: InMemoryKindRegistry,
+    private readonly store?: ObjectStore,
+  ) {}
 
   async admit(
     object: KubeObject,
@@ -207,6 +228,9 @@ export class EngineAdmission implements Admission {
       causes.push(
         ...this.destinationCauses(copy as DestinationObject, previous),
       );
+      if (causes.length === 0) {
+        causes.push(...(await this.pathClashCauses(copy as DestinationObject)));
+      }
     } else if (isStateStoreKind(kind)) {
       causes.push(...stateStoreCauses(copy));
     } else if (kind.promiseName) {
@@ -219,18 +243,57 @@ export class EngineAdmission implements Admission {
         causes,
       );
     }
-    if (
-      sameKind(kind, PROMISE_KIND) ||
-      sameKind(kind, DESTINATION_KIND) ||
-      kind.promiseName
-    ) {
+    if (sameKind(kind, PROMISE_KIND) || kind.promiseName) {
       const finalizers = new Set(
         copy.metadata.finalizers ?? previous?.metadata.finalizers ?? [],
       );
       if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
       copy.metadata.finalizers = [...finalizers];
+    } else if (sameKind(kind, DESTINATION_KIND)) {
+      // As Kratix: only `cleanup: all` has anything to do before the
+      // Destination goes; with `none` its placements and files stay.
+      const finalizers = new Set(
+        copy.metadata.finalizers ?? previous?.metadata.finalizers ?? [],
+      );
+      finalizers.delete(FINALIZER);
+      const cleanupAll = (copy as DestinationObject).spec?.cleanup === 'all';
+      if (previous?.metadata.deletionTimestamp) {
+        // Deleting: a finalizer may be removed, never added.
+      } else if (cleanupAll) finalizers.add(DESTINATION_FINALIZER);
+      else finalizers.delete(DESTINATION_FINALIZER);
+      copy.metadata.finalizers = [...finalizers];
     }
     return copy;
+  }
+
+  /** Kratix's webhook: one state store path belongs to one Destination. */
+  private async pathClashCauses(
+    destination: DestinationObject,
+  ): Promise<FieldCause[]> {
+    const ref = destination.spec?.stateStoreRef;
+    if (!this.store || !ref) return [];
+    const others = (await this.store.list(
+      DESTINATION_KIND,
+    )) as DestinationObject[];
+    const clash = others.find(
+      d =>
+        d.metadata.name !== destination.metadata.name &&
+        d.spec?.stateStoreRef?.kind === ref.kind &&
+        d.spec?.stateStoreRef?.name === ref.name &&
+        (d.spec?.path ?? d.metadata.name) === destination.spec!.path,
+    );
+    if (!clash) return [];
+    return [
+      {
+        field: 'spec.path',
+        message: `Invalid value: "${
+          destination.spec!.path
+        }": destination path '${
+          destination.spec!.path
+        }' already exists for state store '${ref.name}'`,
+        reason: 'FieldValueDuplicate',
+      },
+    ];
   }
 
   private structuralValidator(kind: KindInfo): ValidateFunction | undefined {
@@ -296,6 +359,7 @@ export class EngineAdmission implements Admission {
       spec.filepath.filename = spec.filepath.filename ?? 'aggregated.yaml';
     }
     spec.cleanup = spec.cleanup ?? 'none';
+    spec.initWorkloads = { enabled: true, ...(spec.initWorkloads ?? {}) };
     const before = (previous as DestinationObject | undefined)?.spec?.filepath;
     if (
       before &&

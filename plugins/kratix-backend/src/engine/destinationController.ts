@@ -16,9 +16,10 @@ import { StateStoreError } from './stateStores';
 const NOT_READY_RETRY_MS = 30_000;
 
 /**
- * A Destination becomes Ready once its state store takes the canary files.
- * Deleting it deletes its placements (their files go with them when
- * `spec.cleanup` is `all`), so resource groups can be scheduled elsewhere.
+ * A Destination becomes Ready once its state store takes the canary files
+ * (or at once with `initWorkloads.enabled: false`). Deleting one with
+ * `cleanup: all` deletes its placements, their files and the canaries, so
+ * resource groups can be scheduled elsewhere; with `none` all of it stays.
  */
 export async function reconcileDestination(
   ctx: EngineContext,
@@ -37,6 +38,12 @@ export async function reconcileDestination(
   );
 
   if (destination.metadata.deletionTimestamp) {
+    if (destination.spec?.cleanup !== 'all') {
+      // Kratix deletes placements only for `cleanup: all`; with `none` they
+      // (and their files) outlive the Destination.
+      await removeFinalizer(ctx.store, destination);
+      return undefined;
+    }
     const placements = await ctx.store.list(WORK_PLACEMENT_KIND, {
       labelSelector: labelsEqual({ [LABEL_DESTINATION]: name }),
     });
@@ -50,23 +57,21 @@ export async function reconcileDestination(
       }
     }
     if (placements.length > 0) return { requeueAfterMs: 1000 };
-    if (destination.spec?.cleanup === 'all') {
-      try {
-        const writer = await ctx.stateStores.writerFor(destination);
-        await ctx.withDestinationLock(name, () =>
-          writer.update({
-            write: [],
-            remove: canaries.map(c => c.path),
-            message: `Delete Destination: ${name}`,
-          }),
-        );
-      } catch (e) {
-        ctx.logger.warn(
-          `Destination ${name}: could not remove canary files: ${
-            (e as Error).message
-          }`,
-        );
-      }
+    try {
+      const writer = await ctx.stateStores.writerFor(destination);
+      await ctx.withDestinationLock(name, () =>
+        writer.update({
+          write: [],
+          remove: canaries.map(c => c.path),
+          message: `Delete Destination: ${name}`,
+        }),
+      );
+    } catch (e) {
+      ctx.logger.warn(
+        `Destination ${name}: could not remove canary files: ${
+          (e as Error).message
+        }`,
+      );
     }
     await removeFinalizer(ctx.store, destination);
     return undefined;
@@ -76,21 +81,42 @@ export async function reconcileDestination(
   const wasReady = status.conditions?.some(
     (c: any) => c.type === 'Ready' && c.status === 'True',
   );
+  const initWorkloads = destination.spec?.initWorkloads?.enabled !== false;
+  let stage = 'connect';
   try {
     const writer = await ctx.stateStores.writerFor(destination);
+    stage = 'write';
     await ctx.withDestinationLock(name, () =>
-      writer.update({
-        write: canaries,
-        remove: [],
-        message: `Update from: ${name} canary`,
-      }),
+      writer.update(
+        initWorkloads
+          ? {
+              write: canaries,
+              remove: [],
+              message: `Update from: ${name} canary`,
+            }
+          : {
+              write: [],
+              remove: canaries.map(c => c.path),
+              message: `Delete from: ${name} canary`,
+            },
+      ),
     );
-    status.conditions = setCondition(status.conditions, {
-      type: 'Ready',
-      status: 'True',
-      reason: 'StateStoreReady',
-      message: 'Test documents written to State Store',
-    });
+    status.conditions = setCondition(
+      status.conditions,
+      initWorkloads
+        ? {
+            type: 'Ready',
+            status: 'True',
+            reason: 'TestDocumentsWritten',
+            message: 'Test documents written to State Store',
+          }
+        : {
+            type: 'Ready',
+            status: 'True',
+            reason: 'DestinationReady',
+            message: 'Destination is ready',
+          },
+    );
     await writeStatus(ctx.store, destination, status);
     if (!wasReady) {
       // Placements that failed while the store was missing or unreachable
@@ -114,7 +140,12 @@ export async function reconcileDestination(
       type: 'Ready',
       status: 'False',
       reason,
-      message: (e as Error).message,
+      message:
+        stage === 'write' && initWorkloads
+          ? `Failed to write test documents to State Store: ${
+              (e as Error).message
+            }`
+          : (e as Error).message,
     });
     await writeStatus(ctx.store, destination, status);
     return { requeueAfterMs: NOT_READY_RETRY_MS };

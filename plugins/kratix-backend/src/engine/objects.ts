@@ -6,7 +6,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { NotFoundError } from '@backstage/errors';
 import { ObjectKey, ObjectStore } from '../store/types';
-import { FINALIZER } from './admission';
+import { ENGINE_FINALIZERS } from './admission';
 
 /** Label equality requirements for store.list. */
 export function labelsEqual(labels: Labels): LabelRequirement[] {
@@ -52,9 +52,10 @@ export async function writeStatus(
   return store.updateStatus({ ...object, status });
 }
 
+/** Removes the engine's finalizers (others' stay, and hold the object). */
 export async function removeFinalizer(store: ObjectStore, object: KubeObject) {
   const finalizers = (object.metadata.finalizers ?? []).filter(
-    f => f !== FINALIZER,
+    f => !ENGINE_FINALIZERS.includes(f),
   );
   if (finalizers.length === (object.metadata.finalizers ?? []).length) return;
   await store.update({

@@ -19,7 +19,7 @@ import {
   setCondition,
   writeStatus,
 } from './objects';
-import { LABEL_DESTINATION } from './scheduler';
+import { LABEL_DESTINATION, MISPLACED_REASON } from './scheduler';
 import { ResourceVersionConflictError } from './errors';
 
 function placementInput(p: WorkPlacementObject) {
@@ -155,7 +155,7 @@ export async function reconcilePlacement(
       ? {
           type: 'ScheduleSucceeded',
           status: 'False',
-          reason: 'Misplaced',
+          reason: MISPLACED_REASON,
           message: 'Target destination no longer matches destinationSelectors',
         }
       : {
@@ -167,12 +167,9 @@ export async function reconcilePlacement(
   );
 
   if (!destination) {
-    status.conditions = setCondition(status.conditions, {
-      type: 'WriteSucceeded',
-      status: 'False',
-      reason: 'DestinationNotFound',
-      message: `Destination "${destinationName}" not found`,
-    });
+    // Kratix: a placement left behind by a Destination deleted without
+    // `cleanup: all` is not written, nor reported as failing; its files
+    // stay where they were.
     await writeStatus(ctx.store, placement, {
       ...status,
       conditions: readyFrom(status.conditions),
@@ -192,7 +189,21 @@ export async function reconcilePlacement(
         placement: placementInput(placement),
       });
       const paths = desired.map(f => f.path);
-      const stale = written.filter(p => !paths.includes(p));
+      const owned = new Set(written);
+      if (mode === 'none') {
+        // Kratix's record of a flat layout is the state file in the store,
+        // which stays right when our own record and the store diverged.
+        const recorded = await writer.read(
+          stateFilePath(
+            destination.spec?.path ?? destination.metadata.name,
+            placementInput(placement),
+          ),
+        );
+        if (recorded !== undefined) {
+          parseStateFile(recorded).forEach(f => owned.add(f));
+        }
+      }
+      const stale = [...owned].filter(p => !paths.includes(p));
       await writer.update({
         write: desired,
         remove: stale,
@@ -205,7 +216,7 @@ export async function reconcilePlacement(
       type: 'WriteSucceeded',
       status: 'True',
       reason: 'WorkloadsWrittenToStateStore',
-      message: '',
+      message: 'Workloads written to State Store',
     });
   } catch (e) {
     status.conditions = setCondition(status.conditions, {
@@ -252,24 +263,31 @@ async function recordWrite(
   }
 }
 
+/** Kratix's Ready: one word, from the write and the schedule. */
 function readyFrom(conditions: any[]) {
-  const failing = conditions.find(
-    c => c.type !== 'Ready' && c.status !== 'True',
-  );
-  return setCondition(
-    conditions,
-    failing
-      ? {
-          type: 'Ready',
-          status: 'False',
-          reason: failing.reason,
-          message: failing.message,
-        }
-      : {
-          type: 'Ready',
-          status: 'True',
-          reason: 'WorkloadsWrittenToStateStore',
-          message: 'Ready',
-        },
-  );
+  const write = conditions.find(c => c.type === 'WriteSucceeded');
+  const schedule = conditions.find(c => c.type === 'ScheduleSucceeded');
+  let ready: { status: 'True' | 'False'; reason: string; message: string };
+  if (write?.status === 'False') {
+    ready = {
+      status: 'False',
+      reason: 'WorkloadsFailedWrite',
+      message: 'Failing',
+    };
+  } else if (schedule?.status === 'False') {
+    ready = { status: 'False', reason: 'Misplaced', message: 'Misplaced' };
+  } else if (write?.status === 'True') {
+    ready = {
+      status: 'True',
+      reason: 'WorkloadsWrittenToTargetDestination',
+      message: 'Ready',
+    };
+  } else {
+    ready = {
+      status: 'False',
+      reason: 'ScheduledToDestination',
+      message: 'Pending',
+    };
+  }
+  return setCondition(conditions, { type: 'Ready', ...ready });
 }

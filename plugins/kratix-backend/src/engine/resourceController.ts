@@ -74,7 +74,8 @@ export async function reconcileResource(
       reason: 'PipelinesInProgress',
       message: 'Pipelines are still in progress',
     });
-    status.message = 'Pending';
+    // Kratix's default until a pipeline's status.yaml says otherwise.
+    status.message = status.message ?? 'Pending';
     current = await writeStatus(ctx.store, current, status);
     const outcome = await runWorkflow(
       ctx,
@@ -90,7 +91,7 @@ export async function reconcileResource(
         reason: outcome.reason,
         message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
       });
-      status.message = `Configure workflow failed: ${outcome.message}`;
+      status.schedulingMessage = `Configure workflow failed: ${outcome.message}`;
       await writeStatus(ctx.store, current, status);
       await clearManualReconciliation(ctx.store, current);
       return undefined;
@@ -132,9 +133,9 @@ function schedulingStatus(works: WorkObject[]) {
   const destinations = [...new Set(groups.flatMap(g => g.destinations))].sort();
   const pending = groups.filter(g => g.unscheduled);
   const misplaced = groups.filter(g => g.misplaced.length > 0);
+  // No Works (no resource workflow, or one with no output) is done, as in
+  // Kratix, not pending forever.
   const scheduledAll =
-    works.length > 0 &&
-    groups.length > 0 &&
     pending.length === 0 &&
     works.every(w => w.status?.observedGeneration === w.metadata.generation);
   const worksCondition = scheduledAll
@@ -165,7 +166,7 @@ function schedulingStatus(works: WorkObject[]) {
   return {
     destinations,
     scheduling: groups,
-    message,
+    schedulingMessage: message,
     ...(misplaced.length
       ? {
           misplaced: misplaced.map(g => ({

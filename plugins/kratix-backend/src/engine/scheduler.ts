@@ -19,7 +19,10 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_KIND, WORK_PLACEMENT_KIND } from './kinds';
-import { FINALIZER } from './admission';
+import {
+  PLACEMENT_DOT_FILES_FINALIZER,
+  PLACEMENT_FINALIZER,
+} from './admission';
 import {
   isEqual,
   labelsEqual,
@@ -32,7 +35,11 @@ import { encodeKey } from './keys';
 
 /** Kratix re-queues unscheduled Works every 60 s; so do we, as a safety net. */
 export const UNSCHEDULED_RETRY_MS = 60_000;
-export const LABEL_DESTINATION = 'kratix.io/destination-name';
+/** Kratix's label naming a WorkPlacement's destination. */
+export const LABEL_DESTINATION = 'kratix.io/targetDestinationName';
+
+/** Kratix's reason for a placement whose destination no longer matches. */
+export const MISPLACED_REASON = 'DestinationSelectorMismatch';
 
 export function toCandidate(d: DestinationObject): DestinationCandidate {
   return {
@@ -107,9 +114,14 @@ export async function reconcileWork(
     const mine = placements.filter(
       p =>
         p.metadata.labels?.[LABEL_WORKLOAD_GROUP_ID] === group.id &&
-        !p.metadata.deletionTimestamp &&
-        existingNames.has(p.spec!.targetDestinationName),
+        !p.metadata.deletionTimestamp,
     );
+    // Kratix keeps a placement whose Destination was deleted without
+    // `cleanup: all` (its files stay too): misplaced, and for a resource
+    // it still counts as where the group is, so it is not placed twice.
+    const gone = mine
+      .map(p => p.spec!.targetDestinationName)
+      .filter(d => !existingNames.has(d));
     const decision = decideSchedule({
       selectors,
       destinations: candidates,
@@ -117,10 +129,12 @@ export async function reconcileWork(
       isDependency,
       random: ctx.random,
     });
-    const misplaced = new Set(decision.misplaced);
+    const misplaced = new Set([...decision.misplaced, ...gone]);
+    const unscheduled = decision.unscheduled && gone.length === 0;
     for (const destination of [
       ...decision.kept,
       ...decision.misplaced,
+      ...gone,
       ...decision.place,
     ]) {
       const placement = buildPlacement(
@@ -128,6 +142,7 @@ export async function reconcileWork(
         group.id,
         destination,
         misplaced.has(destination),
+        destinations.find(d => d.metadata.name === destination),
       );
       keep.add(placement.metadata.name);
       const current = mine.find(
@@ -149,10 +164,11 @@ export async function reconcileWork(
     const placedOn = [
       ...decision.kept,
       ...decision.misplaced,
+      ...gone,
       ...decision.place,
     ].sort();
     const explanation = explainScheduling(selectors, candidates);
-    if (decision.unscheduled) {
+    if (unscheduled) {
       ctx.logger.warn('no Destinations can be selected for scheduling', {
         destinationSelectors: selectorsBySource(selectors),
         resolvedSelectors: decision.resolved,
@@ -167,8 +183,12 @@ export async function reconcileWork(
       resolvedSelectors: decision.resolved,
       destinations: placedOn,
       misplaced: [...misplaced].sort(),
-      unscheduled: decision.unscheduled,
-      summary: explanation.summary,
+      unscheduled,
+      summary: gone.length
+        ? `${explanation.summary}; stays on deleted destination ${gone.join(
+            ', ',
+          )}`
+        : explanation.summary,
     });
   }
 
@@ -193,52 +213,99 @@ export async function reconcileWork(
     })),
   );
 
-  await writeStatus(ctx.store, work, workStatus(work, groupStatuses));
+  const failedPlacements = placements
+    .filter(
+      p =>
+        keep.has(p.metadata.name) &&
+        p.status?.conditions?.some(
+          (c: any) => c.type === 'WriteSucceeded' && c.status === 'False',
+        ),
+    )
+    .map(p => p.metadata.name)
+    .sort();
+  await writeStatus(
+    ctx.store,
+    work,
+    workStatus(work, groupStatuses, failedPlacements),
+  );
   return groupStatuses.some(g => g.unscheduled)
     ? { requeueAfterMs: UNSCHEDULED_RETRY_MS }
     : undefined;
 }
 
-function workStatus(work: WorkObject, groups: WorkGroupStatus[]) {
+/**
+ * Kratix's Work conditions, word for word: ScheduleSucceeded carries the
+ * group ids, Ready a one-word state. Failed writes outrank the rest once
+ * everything is scheduled (Kratix's work controller checks them last).
+ */
+function workStatus(
+  work: WorkObject,
+  groups: WorkGroupStatus[],
+  failedPlacements: string[],
+) {
   const unscheduled = groups.filter(g => g.unscheduled).map(g => g.id);
   const misplaced = groups.filter(g => g.misplaced.length > 0).map(g => g.id);
-  let condition: { status: 'True' | 'False'; reason: string; message: string };
+  type Cond = { status: 'True' | 'False'; reason: string; message: string };
+  let schedule: Cond;
+  let ready: Cond;
   if (unscheduled.length > 0) {
-    condition = {
+    schedule = {
       status: 'False',
       reason: 'UnscheduledWorkloads',
       message: `No matching destination found for workloadGroups: [${unscheduled.join(
-        ' ',
+        ',',
       )}]`,
+    };
+    ready = {
+      status: 'False',
+      reason: 'UnscheduledWorkloads',
+      message: 'Pending',
+    };
+  } else if (failedPlacements.length > 0) {
+    schedule = {
+      status: 'False',
+      reason: 'WorkplacementsFailing',
+      message: `Workplacements failed to write: [${failedPlacements.join(
+        ',',
+      )}]`,
+    };
+    ready = {
+      status: 'False',
+      reason: 'WorkplacementsFailing',
+      message: 'Failing',
     };
   } else if (misplaced.length > 0) {
-    condition = {
+    schedule = {
       status: 'False',
-      reason: 'Misplaced',
+      reason: MISPLACED_REASON,
       message: `Target destination no longer matches destinationSelectors for workloadGroups: [${misplaced.join(
-        ' ',
+        ',',
       )}]`,
     };
+    ready = { status: 'False', reason: 'Misplaced', message: 'Misplaced' };
   } else {
-    condition = {
+    schedule = {
       status: 'True',
       reason: 'AllWorkplacementsScheduled',
       message: 'All workplacements scheduled successfully',
     };
+    ready = {
+      status: 'True',
+      reason: 'AllWorkplacementsScheduled',
+      message: 'Ready',
+    };
   }
   let conditions = setCondition(work.status?.conditions, {
     type: 'ScheduleSucceeded',
-    ...condition,
+    ...schedule,
   });
-  conditions = setCondition(conditions, { type: 'Ready', ...condition });
+  conditions = setCondition(conditions, { type: 'Ready', ...ready });
   return {
     ...(work.status ?? {}),
     observedGeneration: work.metadata.generation,
-    workPlacements: groups.reduce((n, g) => n + g.destinations.length, 0),
-    workPlacementsCreated: groups.reduce(
-      (n, g) => n + g.destinations.length,
-      0,
-    ),
+    // Kratix counts workload groups, and those that have somewhere to go.
+    workPlacements: groups.length,
+    workPlacementsCreated: groups.length - unscheduled.length,
     conditions,
     workloadGroups: groups,
   };
@@ -249,6 +316,7 @@ function buildPlacement(
   groupId: string,
   destination: string,
   misplaced: boolean,
+  target: DestinationObject | undefined,
 ): WorkPlacementObject {
   const group = work.spec!.workloadGroups.find(g => g.id === groupId)!;
   const labels: Labels = {
@@ -269,7 +337,10 @@ function buildPlacement(
       name: placementName(work.metadata.name, destination, groupId),
       namespace: work.metadata.namespace,
       labels,
-      finalizers: [FINALIZER],
+      finalizers:
+        target?.spec?.filepath?.mode === 'none'
+          ? [PLACEMENT_FINALIZER, PLACEMENT_DOT_FILES_FINALIZER]
+          : [PLACEMENT_FINALIZER],
     },
     spec: {
       targetDestinationName: destination,
@@ -279,6 +350,7 @@ function buildPlacement(
         ? { resourceName: work.spec!.resourceName }
         : {}),
       id: groupId,
+      generation: work.metadata.generation,
     },
   };
 }

@@ -168,6 +168,10 @@ export const destinationSchema = {
           },
         },
         cleanup: { type: 'string', enum: ['none', 'all'] },
+        initWorkloads: {
+          type: 'object',
+          properties: { enabled: { type: 'boolean' } },
+        },
       },
     },
   },

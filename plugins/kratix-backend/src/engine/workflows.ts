@@ -15,7 +15,7 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from './types';
-import { FINALIZER } from './admission';
+import { WORK_FINALIZER } from './admission';
 import {
   labelsEqual,
   isEqual,
@@ -91,6 +91,9 @@ export async function runWorkflow(
     (target.promise.spec?.workflows as any)?.[target.type]?.[action] ?? [];
   const works: WorkObject[] = [];
   let status: Record<string, unknown> = {};
+  // Kratix updates the object between pipelines: each one reads the status
+  // the ones before it wrote.
+  let input = target.object;
   for (const pipeline of pipelines) {
     const logger = ctx.logger.child({
       pipeline: pipeline.metadata.name,
@@ -98,7 +101,7 @@ export async function runWorkflow(
     });
     const result = await runPipeline({
       pipeline,
-      object: target.object,
+      object: input,
       env: kratixEnv({
         action,
         workflowType: target.type,
@@ -137,10 +140,9 @@ export async function runWorkflow(
           : ''
       }`,
     );
-    status = mergeStatus(
-      status,
-      withoutEngineFields(result.status ?? {}, logger),
-    );
+    const written = withoutEngineFields(result.status ?? {}, logger);
+    status = mergeStatus(status, written);
+    input = { ...input, status: mergeStatus(input.status ?? {}, written) };
     if (action === 'configure' && result.workloadGroups.length > 0) {
       works.push(
         buildWork(
@@ -258,7 +260,7 @@ export async function syncWorks(
     if (!current) {
       await ctx.store.create({
         ...work,
-        metadata: { ...work.metadata, finalizers: [FINALIZER] },
+        metadata: { ...work.metadata, finalizers: [WORK_FINALIZER] },
       });
     } else if (
       !isEqual(current.spec, work.spec) ||
