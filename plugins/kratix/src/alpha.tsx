@@ -7,7 +7,12 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { compatWrapper, convertLegacyRouteRef } from '@backstage/core-compat-api';
 import CloudQueueIcon from '@material-ui/icons/CloudQueue';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { kratixApiRef } from './api/KratixApi';
+import { isKratixEntity } from './lib/entityTarget';
 import { KratixClient } from './api/KratixClient';
 import { rootRouteRef } from './routes';
 
@@ -37,9 +42,32 @@ export const kratixPage = PageBlueprint.make({
   },
 });
 
+/** The Kratix tab on Promise, Destination and resource entities. */
+export const kratixEntityContent = EntityContentBlueprint.make({
+  params: {
+    path: '/kratix',
+    title: 'Kratix',
+    filter: isKratixEntity,
+    loader: () =>
+      import('./components/entity/EntityKratixContent').then(m =>
+        compatWrapper(<m.EntityKratixContent />),
+      ),
+  },
+});
+
+export const kratixEntityCard = EntityCardBlueprint.make({
+  params: {
+    filter: isKratixEntity,
+    loader: () =>
+      import('./components/entity/EntityKratixCard').then(m =>
+        compatWrapper(<m.EntityKratixCard />),
+      ),
+  },
+});
+
 export default createFrontendPlugin({
   pluginId: 'kratix',
   info: { packageJson: () => import('../package.json') },
   routes: { root },
-  extensions: [kratixApi, kratixPage],
+  extensions: [kratixApi, kratixPage, kratixEntityContent, kratixEntityCard],
 });

@@ -4,7 +4,18 @@
  *
  * @packageDocumentation
  */
-export { kratixPlugin, KratixPage } from './plugin';
+export {
+  kratixPlugin,
+  KratixPage,
+  EntityKratixContent,
+  EntityKratixCard,
+} from './plugin';
+export {
+  isKratixEntity,
+  kratixEntityTarget,
+  KRATIX_ANNOTATIONS,
+} from './lib/entityTarget';
+export type { KratixEntityTarget } from './lib/entityTarget';
 export { kratixApiRef } from './api/KratixApi';
 export type {
   KratixApi,

@@ -1,5 +1,6 @@
 import {
   createApiFactory,
+  createComponentExtension,
   createPlugin,
   createRoutableExtension,
   discoveryApiRef,
@@ -31,5 +32,31 @@ export const KratixPage = kratixPlugin.provide(
         m => m.LegacyKratixPage,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/** A catalog entity tab: the Kratix view of a Promise, Destination or resource entity. */
+export const EntityKratixContent = kratixPlugin.provide(
+  createComponentExtension({
+    name: 'EntityKratixContent',
+    component: {
+      lazy: () =>
+        import('./components/entity/EntityKratixContent').then(
+          m => m.EntityKratixContent,
+        ),
+    },
+  }),
+);
+
+/** A catalog entity card: where the entity's Kratix object runs, or what it waits for. */
+export const EntityKratixCard = kratixPlugin.provide(
+  createComponentExtension({
+    name: 'EntityKratixCard',
+    component: {
+      lazy: () =>
+        import('./components/entity/EntityKratixCard').then(
+          m => m.EntityKratixCard,
+        ),
+    },
   }),
 );

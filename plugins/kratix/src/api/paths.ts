@@ -55,7 +55,9 @@ export function resourceKindOf(promise: PromiseObject): ResourceKind | undefined
   };
 }
 
-export function resourcesPath(kind: ResourceKind, namespace?: string): string {
+type KindPath = Pick<ResourceKind, 'group' | 'version' | 'plural'>;
+
+export function resourcesPath(kind: KindPath, namespace?: string): string {
   const base = `/apis/${enc(kind.group)}/${enc(kind.version)}`;
   return namespace
     ? `${base}/namespaces/${enc(namespace)}/${enc(kind.plural)}`
@@ -63,7 +65,7 @@ export function resourcesPath(kind: ResourceKind, namespace?: string): string {
 }
 
 export function resourcePath(
-  kind: ResourceKind,
+  kind: KindPath,
   namespace: string,
   name: string,
 ): string {

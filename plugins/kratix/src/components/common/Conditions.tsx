@@ -18,6 +18,12 @@ export function ConditionStatus(props: { condition?: Condition; text?: string })
   );
 }
 
+/** Ready, Pending, or the reason it is not ready. */
+export function readyText(ready?: Condition): string {
+  if (!ready) return 'Pending';
+  return ready.status === 'True' ? 'Ready' : ready.reason;
+}
+
 export function findCondition(conditions: Condition[] | undefined, type: string) {
   return conditions?.find(c => c.type === type);
 }

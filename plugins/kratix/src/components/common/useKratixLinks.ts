@@ -2,10 +2,20 @@ import { useRouteRef } from '@backstage/core-plugin-api';
 import { rootRouteRef } from '../../routes';
 
 const enc = encodeURIComponent;
+const DEFAULT_ROOT = '/kratix';
 
 /** Links between the plugin's pages, below wherever the app mounted it. */
 export function useKratixLinks() {
-  const root = useRouteRef(rootRouteRef)();
+  let root: string;
+  try {
+    // Called on every render: the try only catches its "no path" error.
+    // eslint-disable-next-line react-hooks/rules-of-hooks
+    root = useRouteRef(rootRouteRef)();
+  } catch {
+    // Entity tabs can render in an app that did not mount the page under a
+    // known route; the page's default path is the best guess.
+    root = DEFAULT_ROOT;
+  }
   const base = root.replace(/\/$/, '');
   return {
     root: base || '/',

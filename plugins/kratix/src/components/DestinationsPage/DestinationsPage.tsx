@@ -1,0 +1,256 @@
+import { useState } from 'react';
+import {
+  Content,
+  ContentHeader,
+  EmptyState,
+  Progress,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
+import MenuItem from '@material-ui/core/MenuItem';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import {
+  DestinationObject,
+  LabelSelectorParseError,
+  parseLabelSelector,
+  WorkPlacementObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { kratixApiRef } from '../../api/KratixApi';
+import { kratixPaths } from '../../api/paths';
+import { anyOf, useLiveData } from '../../lib/useLiveData';
+import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
+import { KratixError } from '../common/KratixError';
+import { LabelChips } from '../common/LabelChips';
+import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
+
+const PAGE_SIZES = [25, 50, 100];
+const LABEL_TARGET_DESTINATION = 'kratix.io/targetDestinationName';
+
+/**
+ * Every destination with its labels, readiness, state store and placements.
+ * Filtering (a Kubernetes label selector) and paging happen on the server, so
+ * the page stays fast with thousands of destinations.
+ */
+function placementCount(counts: Map<string, number> | undefined, name: string) {
+  if (!counts) return '—';
+  return counts.get(name) ?? 0;
+}
+
+export function DestinationsPage() {
+  const api = useApi(kratixApiRef);
+  const [input, setInput] = useState('');
+  const [inputError, setInputError] = useState<string>();
+  const [selector, setSelector] = useState('');
+  const [pageSize, setPageSize] = useState(PAGE_SIZES[0]);
+  // Continue tokens of the pages before the current one; '' is the first page.
+  const [tokens, setTokens] = useState<string[]>(['']);
+  const [editing, setEditing] = useState<{ destination: DestinationObject; change: LabelChange }>();
+
+  const token = tokens[tokens.length - 1];
+  const { value, loading, error, retry } = useLiveData(
+    async () => {
+      const list = await api.list<DestinationObject>(kratixPaths.destinations(), {
+        labelSelector: selector || undefined,
+        limit: pageSize,
+        continue: token || undefined,
+      });
+      // A backend without paging answers everything: page it here.
+      const paged = list.items.length > pageSize;
+      const items = paged ? list.items.slice(0, pageSize) : list.items;
+      const names = items.map(d => d.metadata.name);
+      const placements = await countPlacements(names).catch(() => undefined);
+      return {
+        items,
+        placements,
+        next: paged ? undefined : list.metadata?.continue,
+        remaining: paged ? list.items.length - pageSize : list.metadata?.remainingItemCount,
+      };
+    },
+    [selector, pageSize, token],
+    anyOf('platform.kratix.io/Destination', 'platform.kratix.io/WorkPlacement'),
+  );
+
+  async function countPlacements(names: string[]) {
+    const counts = new Map<string, number>();
+    if (names.length === 0) return counts;
+    const list = await api.list<WorkPlacementObject>(kratixPaths.workPlacements(), {
+      labelSelector: `${LABEL_TARGET_DESTINATION} in (${names.join(',')})`,
+    });
+    for (const wp of list.items) {
+      const d = wp.spec?.targetDestinationName;
+      if (d) counts.set(d, (counts.get(d) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  const applySelector = (e: React.FormEvent) => {
+    e.preventDefault();
+    const query = input.trim();
+    try {
+      if (query) parseLabelSelector(query);
+      setInputError(undefined);
+      setSelector(query);
+      setTokens(['']);
+    } catch (err) {
+      setInputError(
+        err instanceof LabelSelectorParseError ? err.message : String(err),
+      );
+    }
+  };
+
+  const first = (tokens.length - 1) * pageSize + 1;
+  return (
+    <Content>
+      <ContentHeader title="Destinations" />
+      <form
+        role="search"
+        aria-label="Filter destinations"
+        onSubmit={applySelector}
+        style={{ display: 'flex', gap: 8, alignItems: 'flex-start', marginBottom: 16 }}
+      >
+        <TextField
+          id="kratix-label-selector"
+          label="Label selector"
+          placeholder="environment=dev,pvCapacity in (large)"
+          value={input}
+          onChange={e => setInput(e.target.value)}
+          error={Boolean(inputError)}
+          helperText={inputError ?? 'Kubernetes syntax: =, !=, in, notin, key, !key'}
+          variant="outlined"
+          size="small"
+          style={{ minWidth: 420 }}
+        />
+        <Button type="submit" variant="contained" color="primary">
+          Filter
+        </Button>
+        <TextField
+          select
+          label="Per page"
+          value={pageSize}
+          onChange={e => {
+            setPageSize(Number(e.target.value));
+            setTokens(['']);
+          }}
+          variant="outlined"
+          size="small"
+        >
+          {PAGE_SIZES.map(n => (
+            <MenuItem key={n} value={n}>
+              {n}
+            </MenuItem>
+          ))}
+        </TextField>
+      </form>
+      {loading && !value && <Progress aria-label="Loading destinations" />}
+      {error && <KratixError error={error} title="Could not load destinations" />}
+      {value && value.items.length === 0 && (
+        <EmptyState
+          missing="data"
+          title={selector ? 'No destination matches this selector' : 'No destinations'}
+          description={
+            selector
+              ? `No destination has labels matching ${selector}. Change the selector, or add the labels to a destination.`
+              : 'Register a Destination (apply its YAML) to give Kratix somewhere to schedule workloads.'
+          }
+        />
+      )}
+      {value && value.items.length > 0 && (
+        <>
+          <Table size="small" aria-label="Destinations">
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Labels</TableCell>
+                <TableCell>Ready</TableCell>
+                <TableCell>State store</TableCell>
+                <TableCell align="right">Placements</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {value.items.map(d => {
+                const name = d.metadata.name;
+                const ready = findCondition(d.status?.conditions, 'Ready');
+                return (
+                  <TableRow key={name} data-testid={`destination-${name}`}>
+                    <TableCell component="th" scope="row">
+                      {name}
+                    </TableCell>
+                    <TableCell>
+                      <div style={{ display: 'flex', alignItems: 'center', gap: 8, flexWrap: 'wrap' }}>
+                        <LabelChips
+                          labels={d.metadata.labels}
+                          ariaLabel={`Labels of ${name}`}
+                          onDelete={key => setEditing({ destination: d, change: { action: 'remove', key } })}
+                        />
+                        <Button
+                          size="small"
+                          variant="outlined"
+                          aria-label={`Add label to ${name}`}
+                          onClick={() => setEditing({ destination: d, change: { action: 'add' } })}
+                        >
+                          Add label
+                        </Button>
+                      </div>
+                    </TableCell>
+                    <TableCell>
+                      <ConditionStatus
+                        condition={ready}
+                        text={readyText(ready)}
+                      />
+                    </TableCell>
+                    <TableCell>
+                      {d.spec?.stateStoreRef
+                        ? `${d.spec.stateStoreRef.name} (${d.spec.stateStoreRef.kind})`
+                        : '—'}
+                      <Typography variant="caption" display="block" color="textSecondary">
+                        path {d.spec?.path ?? name}
+                      </Typography>
+                    </TableCell>
+                    <TableCell align="right">
+                      {placementCount(value.placements, name)}
+                    </TableCell>
+                  </TableRow>
+                );
+              })}
+            </TableBody>
+          </Table>
+          <nav aria-label="Pages of destinations" style={{ display: 'flex', gap: 8, alignItems: 'center', marginTop: 8 }}>
+            <Typography variant="body2" aria-live="polite">
+              {`Showing ${first}–${first + value.items.length - 1}${
+                value.remaining !== undefined ? ` of ${first + value.items.length - 1 + value.remaining}` : ''
+              }`}
+            </Typography>
+            <Button
+              size="small"
+              disabled={tokens.length === 1}
+              onClick={() => setTokens(t => t.slice(0, -1))}
+            >
+              Previous page
+            </Button>
+            <Button
+              size="small"
+              disabled={!value.next}
+              onClick={() => setTokens(t => [...t, value.next!])}
+            >
+              Next page
+            </Button>
+          </nav>
+        </>
+      )}
+      {editing && (
+        <LabelChangeDialog
+          destination={editing.destination}
+          change={editing.change}
+          onClose={() => setEditing(undefined)}
+          onChanged={() => retry()}
+        />
+      )}
+    </Content>
+  );
+}

@@ -1,0 +1,249 @@
+import {
+  Content,
+  ContentHeader,
+  EmptyState,
+  InfoCard,
+  Link,
+  LinkButton,
+  Progress,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Grid from '@material-ui/core/Grid';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { useParams } from 'react-router-dom';
+import {
+  KRATIX_SYSTEM_NAMESPACE,
+  KubeObject,
+  LABEL_PROMISE_NAME,
+  PromiseObject,
+  ResourceSchedulingStatus,
+  WorkObject,
+} from '@kratix-backstage/plugin-kratix-common';
+import { kratixApiRef } from '../../api/KratixApi';
+import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
+import { requestSchemaOf, schemaFields } from '../../lib/schema';
+import { useLiveData } from '../../lib/useLiveData';
+import { workGroups } from '../../lib/whatIf';
+import { ConditionsTable } from '../common/Conditions';
+import { KratixError } from '../common/KratixError';
+import { LabelChips } from '../common/LabelChips';
+import { useKratixLinks } from '../common/useKratixLinks';
+import { explainPending } from '../ResourcePage/loadResource';
+import { SchedulingExplanationView } from '../ResourcePage/SchedulingExplanationView';
+
+export function PromisePage() {
+  const { name = '' } = useParams();
+  return (
+    <Content>
+      <ContentHeader title={`Promise ${name}`} />
+      <PromiseView name={name} />
+    </Content>
+  );
+}
+
+/** A Promise: its API, where it may run, where its dependencies went, and its resources. */
+export function PromiseView(props: { name: string }) {
+  const api = useApi(kratixApiRef);
+  const links = useKratixLinks();
+  const { value, loading, error } = useLiveData(async () => {
+    const promise = await api.get<PromiseObject>(kratixPaths.promise(props.name));
+    const kind = resourceKindOf(promise);
+    const [works, resources] = await Promise.all([
+      api.list<WorkObject>(kratixPaths.works(KRATIX_SYSTEM_NAMESPACE), {
+        labelSelector: `${LABEL_PROMISE_NAME}=${props.name}`,
+      }),
+      kind
+        ? api.list<KubeObject<unknown, ResourceSchedulingStatus>>(resourcesPath(kind))
+        : Promise.resolve({ items: [] }),
+    ]);
+    const explanations = await explainPending(api, works.items);
+    return { promise, kind, works: works.items, resources: resources.items, explanations };
+  }, [props.name]);
+
+  if (loading && !value) return <Progress aria-label="Loading Promise" />;
+  if (error && !value) return <KratixError error={error} title={`Could not load Promise ${props.name}`} />;
+  if (!value) return null;
+  const { promise, kind, works, resources, explanations } = value;
+  const selectors = promise.spec?.destinationSelectors ?? [];
+  const needed = Object.assign({}, ...selectors.map(s => s.matchLabels ?? {}));
+  const fields = schemaFields(requestSchemaOf(promise));
+  const groups = works.flatMap(w => workGroups(w).map(g => ({ work: w.metadata.name, ...g })));
+  const waiting = groups.some(g => g.unscheduled);
+  const neededText = Object.entries(needed).map(([k, v]) => `${k}=${v}`).join(', ');
+  let statusText = `Dependencies placed on ${[...new Set(groups.flatMap(g => g.destinations))].join(', ')}`;
+  if (groups.length === 0) statusText = 'No dependencies to schedule';
+  else if (waiting) statusText = `Waiting for a destination with ${neededText || 'matching labels'}`;
+
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <InfoCard title="Status">
+          <Typography variant="h6" component="p" aria-live="polite" data-testid="promise-scheduling">
+            {statusText}
+          </Typography>
+          <Typography variant="body2">Status: {promise.status?.status ?? 'Pending'}</Typography>
+          <ConditionsTable conditions={promise.status?.conditions} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Destination selectors">
+          {selectors.length === 0 ? (
+            <Typography variant="body2">None: its dependencies and resources may go to any destination.</Typography>
+          ) : (
+            <>
+              <Typography variant="body2" gutterBottom>
+                Only destinations with all of these labels receive its dependencies and resources; a
+                workflow can add labels to this but never override them.
+              </Typography>
+              <LabelChips labels={needed} ariaLabel="Destination selectors" />
+            </>
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="API">
+          {kind ? (
+            <>
+              <Typography variant="body2" gutterBottom>
+                <code>
+                  {kind.kind}.{kind.group}/{kind.version}
+                </code>{' '}
+                (plural <code>{kind.plural}</code>)
+              </Typography>
+              {fields.length === 0 ? (
+                <Typography variant="body2">Its spec has no declared fields.</Typography>
+              ) : (
+                <Table size="small" aria-label="API schema">
+                  <TableHead>
+                    <TableRow>
+                      <TableCell>Field</TableCell>
+                      <TableCell>Type</TableCell>
+                      <TableCell>Default</TableCell>
+                      <TableCell>Description</TableCell>
+                    </TableRow>
+                  </TableHead>
+                  <TableBody>
+                    {fields.map(f => (
+                      <TableRow key={f.path}>
+                        <TableCell>
+                          <code>{f.path}</code>
+                          {f.required ? ' (required)' : ''}
+                        </TableCell>
+                        <TableCell>{f.type}</TableCell>
+                        <TableCell>{f.default === undefined ? '' : JSON.stringify(f.default)}</TableCell>
+                        <TableCell>{f.description ?? ''}</TableCell>
+                      </TableRow>
+                    ))}
+                  </TableBody>
+                </Table>
+              )}
+            </>
+          ) : (
+            <Typography variant="body2">This Promise offers no API.</Typography>
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Dependencies">
+          {groups.length === 0 ? (
+            <Typography variant="body2" color="textSecondary">
+              No dependency Works (yet).
+            </Typography>
+          ) : (
+            <Table size="small" aria-label="Dependencies">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Work</TableCell>
+                  <TableCell>Directory</TableCell>
+                  <TableCell>Placed on</TableCell>
+                  <TableCell>Summary</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {groups.map(g => (
+                  <TableRow key={`${g.work}/${g.id}`}>
+                    <TableCell>{g.work}</TableCell>
+                    <TableCell>{g.directory}</TableCell>
+                    <TableCell>
+                      {g.unscheduled
+                        ? 'not scheduled'
+                        : g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)).join(', ')}
+                    </TableCell>
+                    <TableCell>{g.summary}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+          {explanations.map(e => (
+            <section key={`${e.work}/${e.id}`} aria-label={`Why ${e.work} is not placed`} style={{ marginTop: 16 }}>
+              <Typography variant="subtitle1" component="h3">
+                Why {e.work} ({e.directory}) is not placed
+              </Typography>
+              <SchedulingExplanationView explanation={e.explanation} directory={e.directory} />
+              <Typography variant="body2" style={{ marginTop: 8 }}>
+                Add the missing labels on the <Link to={links.destinations()}>Destinations page</Link>.
+              </Typography>
+            </section>
+          ))}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Resources"
+          action={
+            kind ? (
+              <LinkButton to={links.request(promise.metadata.name)} variant="contained" color="primary">
+                Request {kind.kind}
+              </LinkButton>
+            ) : undefined
+          }
+        >
+          {resources.length === 0 ? (
+            <EmptyState
+              missing="content"
+              title="No resources requested"
+              description={kind ? `Request a ${kind.kind} with the form to get one.` : 'This Promise has no API to request.'}
+            />
+          ) : (
+            <Table size="small" aria-label="Resources">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Name</TableCell>
+                  <TableCell>Namespace</TableCell>
+                  <TableCell>Status</TableCell>
+                  <TableCell>Destinations</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {resources.map(res => (
+                  <TableRow key={`${res.metadata.namespace}/${res.metadata.name}`}>
+                    <TableCell>
+                      <Link
+                        to={links.resource({
+                          ...kind!,
+                          namespace: res.metadata.namespace ?? 'default',
+                          name: res.metadata.name,
+                        })}
+                      >
+                        {res.metadata.name}
+                      </Link>
+                    </TableCell>
+                    <TableCell>{res.metadata.namespace}</TableCell>
+                    <TableCell>{res.status?.message ?? ''}</TableCell>
+                    <TableCell>{(res.status?.destinations ?? []).join(', ')}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </InfoCard>
+      </Grid>
+    </Grid>
+  );
+}

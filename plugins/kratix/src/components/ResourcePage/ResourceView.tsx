@@ -1,0 +1,191 @@
+import { EmptyState, InfoCard, Link, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Grid from '@material-ui/core/Grid';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { kratixApiRef } from '../../api/KratixApi';
+import { useLiveData } from '../../lib/useLiveData';
+import { ConditionsTable } from '../common/Conditions';
+import { KratixError } from '../common/KratixError';
+import { LabelChips } from '../common/LabelChips';
+import { useKratixLinks } from '../common/useKratixLinks';
+import { EventsTimeline } from './EventsTimeline';
+import { loadResource, ResourceRef } from './loadResource';
+import { PipelineRuns } from './PipelineRuns';
+import { SchedulingExplanationView } from './SchedulingExplanationView';
+import { WhatIfControl } from './WhatIfControl';
+
+/**
+ * A resource request: its conditions, workload groups and where they went,
+ * the files written, and when nothing matches, why and what would fix it.
+ */
+export function ResourceView(props: { resource: ResourceRef }) {
+  const api = useApi(kratixApiRef);
+  const links = useKratixLinks();
+  const r = props.resource;
+  // Works, placements, destinations, pods and events all bear on this view.
+  const { value, loading, error } = useLiveData(
+    () => loadResource(api, r),
+    [r.group, r.version, r.plural, r.namespace, r.name],
+  );
+
+  if (loading && !value) return <Progress aria-label="Loading resource" />;
+  if (error && !value) return <KratixError error={error} title={`Could not load ${r.namespace}/${r.name}`} />;
+  if (!value) return null;
+
+  const status = value.request.status ?? {};
+  const groups = status.scheduling ?? [];
+  const destinations = status.destinations ?? [];
+  const unscheduled = groups.some(g => g.unscheduled);
+  const firstMissing = value.explanations[0]?.explanation.destinations.find(d => !d.excluded);
+  const whatIfDestinations = [
+    ...new Set(value.explanations.flatMap(e => e.explanation.destinations.filter(d => !d.excluded).map(d => d.name))),
+  ];
+
+  return (
+    <Grid container spacing={3}>
+      {error && (
+        <Grid item xs={12}>
+          <KratixError error={error} title="Could not refresh" />
+        </Grid>
+      )}
+      <Grid item xs={12}>
+        <InfoCard title="Scheduling">
+          <Typography variant="h6" component="p" aria-live="polite" data-testid="scheduling-message">
+            {destinations.length > 0 && !unscheduled
+              ? `Scheduled on ${destinations.join(', ')}`
+              : status.message ?? 'Waiting for its workflow to run'}
+          </Typography>
+          {status.misplaced && status.misplaced.length > 0 && (
+            <Typography variant="body2" color="error">
+              Misplaced on {status.misplaced.flatMap(m => m.destinations).join(', ')}: these
+              destinations no longer match, but keep the workloads (as in Kratix).
+            </Typography>
+          )}
+          {value.promise && (
+            <Typography variant="body2">
+              Promise <Link to={links.promise(value.promise.metadata.name)}>{value.promise.metadata.name}</Link>
+            </Typography>
+          )}
+        </InfoCard>
+      </Grid>
+      {value.explanations.length > 0 && (
+        <Grid item xs={12}>
+          <InfoCard title="Why it is not placed">
+            {value.explanations.map(e => (
+              <section key={`${e.work}/${e.id}`} aria-label={`Explanation for ${e.work} group ${e.directory}`}>
+                <Typography variant="subtitle1" component="h3">
+                  Workload group {e.directory} ({e.id.slice(0, 5)}) of {e.work}
+                </Typography>
+                <SchedulingExplanationView explanation={e.explanation} directory={e.directory} />
+              </section>
+            ))}
+            {whatIfDestinations.length > 0 && (
+              <>
+                <Typography variant="subtitle1" component="h3" style={{ marginTop: 16 }}>
+                  What if
+                </Typography>
+                <WhatIfControl
+                  groups={value.explanations.map(e => ({ directory: e.directory, selectors: e.selectors }))}
+                  destinations={whatIfDestinations}
+                  initial={{
+                    destination: firstMissing?.name,
+                    key: firstMissing?.missing[0]?.key ?? firstMissing?.conflicting[0]?.key,
+                    value: firstMissing?.missing[0]?.value ?? firstMissing?.conflicting[0]?.required,
+                  }}
+                />
+              </>
+            )}
+          </InfoCard>
+        </Grid>
+      )}
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Conditions">
+          <ConditionsTable conditions={status.conditions} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Workload groups">
+          {groups.length === 0 ? (
+            <Typography variant="body2" color="textSecondary">
+              No workload groups yet: they appear when the resource's workflow has written its output.
+            </Typography>
+          ) : (
+            <Table size="small" aria-label="Workload groups">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Work</TableCell>
+                  <TableCell>Directory</TableCell>
+                  <TableCell>Selectors</TableCell>
+                  <TableCell>Destinations</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {groups.map(g => (
+                  <TableRow key={`${g.work}/${g.id}`}>
+                    <TableCell>{g.work}</TableCell>
+                    <TableCell>{g.directory}</TableCell>
+                    <TableCell>
+                      <LabelChips labels={g.resolvedSelectors} emptyText="any" ariaLabel={`Selectors of ${g.directory}`} />
+                    </TableCell>
+                    <TableCell>
+                      {g.unscheduled
+                        ? 'not scheduled'
+                        : g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)).join(', ')}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Files written">
+          {value.files.length === 0 ? (
+            <EmptyState
+              missing="data"
+              title="No files written yet"
+              description="Files appear here once a workload group is placed on a destination and written to its state store."
+            />
+          ) : (
+            <Table size="small" aria-label="Files written">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Destination</TableCell>
+                  <TableCell>File</TableCell>
+                  <TableCell>State store path</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {value.files.map(f => (
+                  <TableRow key={`${f.destination}/${f.path}`}>
+                    <TableCell>{f.destination}</TableCell>
+                    <TableCell>{f.filepath}</TableCell>
+                    <TableCell>
+                      <code>{f.path}</code>
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Pipeline runs">
+          <PipelineRuns pods={value.pods} error={value.podsError} namespace={r.namespace} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Events">
+          <EventsTimeline events={value.events} error={value.eventsError} />
+        </InfoCard>
+      </Grid>
+    </Grid>
+  );
+}
