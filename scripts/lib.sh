@@ -2,20 +2,15 @@
 # needs before the portal or its tests can run.
 
 # Yarn itself comes from the npm registry npm is configured for (the
-# @yarnpkg/cli-dist package), so nothing but Node and npm is needed up front.
+# @yarnpkg/cli-dist package, fetched by scripts/yarn-bootstrap.cjs, which is
+# also .yarnrc.yml's yarnPath), so nothing but Node and npm is needed up front.
 YARN_VERSION=4.13.0
 YARN_JS="$(pwd)/.yarn/releases/yarn-$YARN_VERSION.cjs"
 
 yarn() { node "$YARN_JS" "$@"; }
 
 ensure_yarn() {
-  [ -s "$YARN_JS" ] && return 0
-  local tmp
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "@yarnpkg/cli-dist@$YARN_VERSION" > /dev/null && tar xzf yarnpkg-cli-dist-*.tgz)
-  mkdir -p "$(dirname "$YARN_JS")"
-  cp "$tmp/package/bin/yarn.js" "$YARN_JS.tmp" && mv "$YARN_JS.tmp" "$YARN_JS"
-  rm -rf "$tmp"
+  [ -s "$YARN_JS" ] || node scripts/yarn-bootstrap.cjs --version > /dev/null
 }
 
 # Debian packages the project runs: bubblewrap (the pipeline sandbox) and
@@ -31,8 +26,8 @@ ensure_packages() {
     return 0
   fi
   echo "installing Debian packages: ${missing[*]}" >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >&2
 }
 
 yarn_install() {

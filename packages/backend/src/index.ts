@@ -7,6 +7,10 @@ import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();
 
+// Serves the built app (packages/app/dist) with its runtime config, so the
+// portal is one origin; `yarn dev` runs the app's dev server instead.
+backend.add(import('@backstage/plugin-app-backend'));
+
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -18,6 +22,10 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
 );
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+// Pushes the Kratix backend's "changed" hints to open pages.
+backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@kratix-backstage/plugin-kratix-backend'));
 
 backend.start();

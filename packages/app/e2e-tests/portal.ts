@@ -1,0 +1,56 @@
+/*
+ * What every browser test needs: sign in, call the Kratix API as a script
+ * would, save a screenshot per step, and check a page with axe.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { APIRequestContext, expect, Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const screenshotDir = join(__dirname, 'screenshots');
+
+export function sidebar(page: Page) {
+  return page.getByRole('navigation', { name: 'sidebar nav' });
+}
+
+export async function signInAsGuest(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  // The nav element itself has no box of its own; its links do.
+  await expect(sidebar(page).getByRole('link', { name: 'Catalog' })).toBeVisible();
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** Fails on serious or critical violations, naming each rule and where. */
+export async function expectAccessible(page: Page) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      v =>
+        `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+          .map(n => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+  expect(bad, `axe on ${page.url()}`).toEqual([]);
+}
+
+export const kratixApi = '/api/kratix';
+
+export function authHeaders() {
+  return { Authorization: `Bearer ${process.env.KRATIX_API_TOKEN}` };
+}
+
+export async function applyYaml(request: APIRequestContext, yaml: string) {
+  const res = await request.post(`${kratixApi}/apply`, {
+    headers: { ...authHeaders(), 'Content-Type': 'application/yaml' },
+    data: yaml,
+  });
+  expect(res.status(), await res.text()).toBeLessThan(300);
+  return res.json();
+}

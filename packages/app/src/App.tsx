@@ -1,0 +1,22 @@
+import { createApp } from '@backstage/frontend-defaults';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import searchPlugin from '@backstage/plugin-search/alpha';
+import signalsPlugin from '@backstage/plugin-signals/alpha';
+import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import kratixPlugin from '@kratix-backstage/plugin-kratix/alpha';
+import { navModule } from './modules/nav';
+import { signInModule } from './modules/signIn';
+
+export default createApp({
+  features: [
+    kratixPlugin,
+    catalogPlugin,
+    scaffolderPlugin,
+    searchPlugin,
+    signalsPlugin,
+    userSettingsPlugin,
+    navModule,
+    signInModule,
+  ],
+});
