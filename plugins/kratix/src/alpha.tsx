@@ -6,6 +6,7 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { compatWrapper, convertLegacyRouteRef } from '@backstage/core-compat-api';
+import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import {
   EntityCardBlueprint,
@@ -36,9 +37,11 @@ export const kratixPage = PageBlueprint.make({
     icon: <CloudQueueIcon />,
     routeRef: root,
     loader: () =>
-      import('./components/KratixPage/KratixPage').then(m =>
-        compatWrapper(<m.KratixRoutes />),
-      ),
+      import('./components/KratixPage/KratixPage').then(m => (
+        <ReactRouterV6PageRouter>
+          {compatWrapper(<m.KratixRoutes />)}
+        </ReactRouterV6PageRouter>
+      )),
   },
 });
 
