@@ -12,6 +12,26 @@ export interface Config {
       /** How many objects are reconciled at once. Default 4. */
       workers?: number;
     };
+    /**
+     * Secrets of the embedded engine, as Kubernetes Secrets would hold them:
+     * a state store's `spec.secretRef: {name, namespace}` points at one
+     * (namespace defaults to `default`). Keys as in Kratix: `accessKeyID`
+     * and `secretAccessKey` for a BucketStateStore; `username` and
+     * `password` (basicAuth) or `sshPrivateKey` and `knownHosts` (ssh) for a
+     * GitStateStore. Take the values from environment variables
+     * (`${MINIO_SECRET_KEY}`); they are redacted in logs and never returned
+     * by the API.
+     */
+    secrets?: Array<{
+      name: string;
+      /** Default `default`. */
+      namespace?: string;
+      /** Key to value. */
+      data: {
+        /** @visibility secret */
+        [key: string]: string;
+      };
+    }>;
     filesystemStateStore?: {
       /**
        * Root directory of every FilesystemStateStore: a store's `spec.path`

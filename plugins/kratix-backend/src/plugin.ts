@@ -14,6 +14,9 @@ import { DatabaseObjectStore } from './store/DatabaseObjectStore';
 import { DatabaseWorkQueue } from './store/DatabaseWorkQueue';
 import { BubblewrapPipelineRunner } from './pipelines/BubblewrapPipelineRunner';
 import { FilesystemStateStoreWriterFactory } from './statestores/FilesystemStateStore';
+import { BucketStateStoreWriterFactory } from './statestores/BucketStateStore';
+import { GitStateStoreWriterFactory } from './statestores/GitStateStore';
+import { ConfigSecrets } from './statestores/secrets';
 import { createRouter } from './api/createRouter';
 import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';
@@ -70,10 +73,13 @@ export const kratixPlugin = createBackendPlugin({
           ...runners,
           BubblewrapPipelineRunner.fromConfig(config),
         ];
-        const allFactories = [
+        const secrets = ConfigSecrets.fromConfig(config);
+        const allFactories: StateStoreWriterFactory[] = [
           ...factories,
           FilesystemStateStoreWriterFactory.fromConfig(config),
-        ];
+          new BucketStateStoreWriterFactory({ secrets }),
+          new GitStateStoreWriterFactory({ secrets }),
+        ].filter((f, i, all) => all.findIndex(o => o.kind === f.kind) === i);
         const builtInKinds = new Set(BUILT_IN_KINDS.map(k => k.kind));
         const kinds = new InMemoryKindRegistry(
           allFactories
@@ -82,8 +88,9 @@ export const kratixPlugin = createBackendPlugin({
               group: KRATIX_GROUP,
               version: KRATIX_VERSION,
               kind: f.kind,
-              plural: `${f.kind.toLowerCase()}s`,
+              plural: f.plural ?? `${f.kind.toLowerCase()}s`,
               namespaced: false,
+              schema: f.schema,
             })),
         );
         const store = await DatabaseObjectStore.create({ database, logger });

@@ -94,6 +94,15 @@ export interface StateStoreWriter {
 export interface StateStoreWriterFactory {
   /** The state store kind it serves, e.g. `FilesystemStateStore`. */
   kind: string;
+  /** Its plural in API paths; default the kind in lower case plus `s`. */
+  plural?: string;
+  /**
+   * JSON Schema of the whole object (Kubernetes' structural schema, as in
+   * the kind's CRD), checked when the object is applied so a bad spec is
+   * refused then rather than failing at reconcile time. `default`s in it
+   * are applied. Without one only `spec.path` is checked.
+   */
+  schema?: Record<string, unknown>;
   /** Throws an Error with a clear message when the store's spec is unusable. */
   create(stateStore: KubeObject): Promise<StateStoreWriter>;
 }

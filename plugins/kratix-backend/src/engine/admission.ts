@@ -196,6 +196,7 @@ export class EngineAdmission implements Admission {
   private readonly promiseShape = this.ajv.compile(promiseSchema);
   private readonly destinationShape = this.ajv.compile(destinationSchema);
   private readonly stateStoreShape = this.ajv.compile(stateStoreSchema);
+  private readonly stateStoreShapes = new Map<string, ValidateFunction>();
   private readonly validators = new Map<
     string,
     { key: string; fn: ValidateFunction }
@@ -299,8 +300,19 @@ export class EngineAdmission implements Admission {
   private structuralValidator(kind: KindInfo): ValidateFunction | undefined {
     if (sameKind(kind, PROMISE_KIND)) return this.promiseShape;
     if (sameKind(kind, DESTINATION_KIND)) return this.destinationShape;
-    if (isStateStoreKind(kind)) return this.stateStoreShape;
+    if (isStateStoreKind(kind)) return this.stateStoreValidator(kind);
     return undefined;
+  }
+
+  /** A state store kind's own schema (from its factory), or the common one. */
+  private stateStoreValidator(kind: KindInfo): ValidateFunction {
+    const schema = this.kinds.stateStoreSchema(kind.kind);
+    if (!schema) return this.stateStoreShape;
+    const cached = this.stateStoreShapes.get(kind.kind);
+    if (cached) return cached;
+    const fn = this.ajv.compile(schema);
+    this.stateStoreShapes.set(kind.kind, fn);
+    return fn;
   }
 
   private promiseCauses(promise: PromiseObject, previous?: KubeObject) {

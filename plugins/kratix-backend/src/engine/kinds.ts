@@ -78,7 +78,20 @@ export class InMemoryKindRegistry implements KindRegistry {
   private readonly promiseKinds = new Map<string, KindInfo>();
   private readonly promises = new Map<string, PromiseObject>();
 
-  constructor(private readonly stateStoreKinds: KindInfo[] = []) {}
+  /**
+   * @param stateStoreKinds - the kinds state store writer factories serve,
+   *   each with the schema its objects are admitted against
+   */
+  constructor(
+    private readonly stateStoreKinds: (KindInfo & {
+      schema?: Record<string, unknown>;
+    })[] = [],
+  ) {}
+
+  /** The schema a state store kind's factory brought, if any. */
+  stateStoreSchema(kind: string): Record<string, unknown> | undefined {
+    return this.stateStoreKinds.find(k => k.kind === kind)?.schema;
+  }
 
   setPromise(promise: PromiseObject) {
     this.promises.set(promise.metadata.name, promise);
@@ -107,7 +120,7 @@ export class InMemoryKindRegistry implements KindRegistry {
   list(): KindInfo[] {
     return [
       ...BUILT_IN_KINDS,
-      ...this.stateStoreKinds,
+      ...this.stateStoreKinds.map(({ schema, ...info }) => info),
       ...this.promiseKinds.values(),
     ];
   }

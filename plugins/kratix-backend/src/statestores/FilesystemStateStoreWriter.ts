@@ -8,6 +8,7 @@ import {
   lstatOrUndefined,
   toHostPath,
 } from './hostPaths';
+import { Change, checkChange } from './change';
 import { joinPath, normaliseDirectory, validateRelativePath } from './paths';
 
 /*
@@ -17,8 +18,6 @@ import { joinPath, normaliseDirectory, validateRelativePath } from './paths';
  * something recognisable.
  */
 const TEMP_PREFIX = '.kratix-tmp-';
-
-type Change = Parameters<StateStoreWriter['update']>[0];
 
 interface PlannedChange {
   writes: { path: string; content: Buffer }[];
@@ -85,47 +84,21 @@ async function ignoreErrors(fn: () => Promise<unknown>) {
   }
 }
 
-/**
- * Every path is checked, and two paths of one change may not overlap (one a
- * directory of the other): the filesystem could not apply both.
- */
+/** The change checked (see checkChange), with this store's reserved names refused. */
 function planChange(change: Change): PlannedChange {
-  const writes = change.write.map(w => {
-    const path = validateRelativePath(w.path);
-    if (typeof w.content !== 'string') {
-      throw new Error(`Content of "${path}" must be a string`);
-    }
-    return { path, content: Buffer.from(w.content, 'utf8') };
-  });
-  const removes = [...new Set(change.remove.map(validateRelativePath))];
-  const all = new Set<string>();
-  for (const { path } of writes) {
-    if (all.has(path)) {
-      throw new Error(`"${path}" is written more than once in one change`);
-    }
-    all.add(path);
-  }
-  for (const path of removes) {
-    if (all.has(path)) {
-      throw new Error(`"${path}" is both written and removed in one change`);
-    }
-    all.add(path);
-  }
-  for (const path of all) {
+  const { writes, removes } = checkChange(change);
+  for (const path of [...writes.map(w => w.path), ...removes]) {
     if (path.split('/').some(s => s.startsWith(TEMP_PREFIX))) {
       throw new Error(`"${path}": names starting ${TEMP_PREFIX} are reserved`);
     }
-    const segments = path.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const parent = segments.slice(0, i).join('/');
-      if (all.has(parent)) {
-        throw new Error(
-          `"${parent}" and "${path}" cannot both be files in one change`,
-        );
-      }
-    }
   }
-  return { writes, removes };
+  return {
+    writes: writes.map(w => ({
+      path: w.path,
+      content: Buffer.from(w.content, 'utf8'),
+    })),
+    removes,
+  };
 }
 
 /** A state store kept as plain files below one directory. */
