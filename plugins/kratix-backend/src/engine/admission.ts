@@ -222,7 +222,12 @@ export class EngineAdmission implements Admission {
     const structure = this.structuralValidator(kind);
     if (structure && !structure(copy)) {
       // Semantic checks assume the shape; report the shape alone first.
-      causes.push(...(structure.errors ?? []).map(schemaErrorToCause));
+      // An `if` error only says its then/else failed, which is reported too.
+      causes.push(
+        ...(structure.errors ?? [])
+          .filter(e => e.keyword !== 'if')
+          .map(schemaErrorToCause),
+      );
     } else if (sameKind(kind, PROMISE_KIND)) {
       causes.push(...this.promiseCauses(copy as PromiseObject, previous));
     } else if (sameKind(kind, DESTINATION_KIND)) {
