@@ -131,6 +131,7 @@ export function DestinationsPage() {
         </Button>
         <TextField
           select
+          id="kratix-page-size"
           label="Per page"
           value={pageSize}
           onChange={e => {

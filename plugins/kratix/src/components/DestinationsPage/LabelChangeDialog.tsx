@@ -99,6 +99,7 @@ export function LabelChangeDialog(props: {
             }}
           >
             <TextField
+              id="kratix-label-key"
               label="Label key"
               value={key}
               onChange={e => setKey(e.target.value.trim())}
@@ -106,9 +107,9 @@ export function LabelChangeDialog(props: {
               helperText={keyErrors.join('; ') || 'e.g. environment or kratix.io/tier'}
               margin="dense"
               fullWidth
-              inputProps={{ 'aria-label': 'Label key' }}
             />
             <TextField
+              id="kratix-label-value"
               label="Label value"
               value={value}
               onChange={e => setValue(e.target.value.trim())}
@@ -116,7 +117,6 @@ export function LabelChangeDialog(props: {
               helperText={valueErrors.join('; ') || 'e.g. dev'}
               margin="dense"
               fullWidth
-              inputProps={{ 'aria-label': 'Label value' }}
             />
             <Button type="submit" variant="outlined" disabled={!inputValid}>
               Preview changes

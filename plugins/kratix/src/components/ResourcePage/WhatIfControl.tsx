@@ -95,6 +95,7 @@ export function WhatIfControl(props: {
       >
         <TextField
           select
+          id="kratix-whatif-destination"
           label="Destination"
           value={destination}
           onChange={e => setDestination(e.target.value)}
@@ -109,6 +110,7 @@ export function WhatIfControl(props: {
           ))}
         </TextField>
         <TextField
+          id="kratix-whatif-key"
           label="Label key"
           value={key}
           onChange={e => setKey(e.target.value.trim())}
@@ -118,6 +120,7 @@ export function WhatIfControl(props: {
           size="small"
         />
         <TextField
+          id="kratix-whatif-value"
           label="Label value"
           value={value}
           onChange={e => setValue(e.target.value.trim())}
