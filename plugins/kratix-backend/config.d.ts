@@ -12,6 +12,21 @@ export interface Config {
       /** How many objects are reconciled at once. Default 4. */
       workers?: number;
     };
+    /** What the engine keeps of its pipeline runs (Pods) and Events. */
+    records?: {
+      pipelineRuns?: {
+        /** Runs kept per Promise or resource request. Default 10. */
+        perObject?: number;
+        /** Tail of each container's output kept. Default 65536. */
+        logBytesPerContainer?: number;
+      };
+      events?: {
+        /** Dropped this long after they last happened. Default 1 hour. */
+        ttl?: HumanDuration | string;
+        /** Kept per involved object, newest first. Default 50. */
+        perObject?: number;
+      };
+    };
     /**
      * Secrets of the embedded engine, as Kubernetes Secrets would hold them:
      * a state store's `spec.secretRef: {name, namespace}` points at one

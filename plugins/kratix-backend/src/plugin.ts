@@ -22,6 +22,7 @@ import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
+import { recordLimitsFromConfig } from './engine/recordsConfig';
 import {
   KRATIX_GROUP,
   KRATIX_VERSION,
@@ -105,6 +106,7 @@ export const kratixPlugin = createBackendPlugin({
           inProcess,
           stateStoreFactories: allFactories,
           workers: config.getOptionalNumber('kratix.engine.workers'),
+          records: recordLimitsFromConfig(config),
         });
         httpRouter.use(
           await createRouter({

@@ -16,6 +16,7 @@ import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ListOptions, ObjectStore } from '../store/types';
 import { applyManifests } from './apply';
+import { coreV1Router } from './coreV1';
 import { authorize, writePermissionForKind } from './authorization';
 import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
 import { MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
@@ -108,6 +109,8 @@ export async function createRouter(
     });
     res.json(result);
   });
+
+  router.use(coreV1Router({ store, permissions }));
 
   router.use('/apis', ...objectBodyParsers());
 

@@ -36,6 +36,12 @@ import { reconcilePlacement } from './placementWriter';
 import { reconcileDestination } from './destinationController';
 import { SchedulingIndex } from './schedulingIndex';
 import { StateStores } from './stateStores';
+import {
+  DEFAULT_PIPELINE_RUN_LIMITS,
+  PipelineRunLimits,
+  PipelineRuns,
+} from './pipelineRuns';
+import { DEFAULT_EVENT_LIMITS, EventLimits, EventRecorder } from './events';
 
 export interface EngineOptions {
   store: ObjectStore;
@@ -51,6 +57,11 @@ export interface EngineOptions {
   /** Ceiling of the retry backoff after a failed reconcile. */
   maxBackoffMs?: number;
   limits?: { maxOutputBytes?: number; maxOutputFiles?: number };
+  /** How many pipeline runs and events are kept, and for how long. */
+  records?: {
+    pipelineRuns?: Partial<PipelineRunLimits>;
+    events?: Partial<EventLimits>;
+  };
 }
 
 /**
@@ -93,6 +104,15 @@ export class Engine {
         limits: options.limits,
       },
       stateStores: new StateStores(options.store, options.stateStoreFactories),
+      runs: new PipelineRuns(options.store, {
+        ...DEFAULT_PIPELINE_RUN_LIMITS,
+        ...options.records?.pipelineRuns,
+      }),
+      events: new EventRecorder(
+        options.store,
+        { ...DEFAULT_EVENT_LIMITS, ...options.records?.events },
+        options.logger,
+      ),
       signal: this.abort.signal,
       enqueue: (key, delayMs) => this.enqueue(key, delayMs),
       recordScheduling: (workKey, groups) =>
@@ -109,6 +129,8 @@ export class Engine {
       this.index.upsertDestination(toCandidate(d as DestinationObject));
     }
     this.unsubscribe = store.onChange(change => this.onChange(change));
+    // Runs a previous process left Running ended with it.
+    await this.ctx.runs.failInterrupted();
     await this.resync();
     const count = this.options.workers ?? 4;
     this.workers = Array.from({ length: count }, (_, i) => this.work(i));

@@ -7,6 +7,8 @@ import { ObjectStore } from '../store/types';
 import { InMemoryKindRegistry } from './kinds';
 import { StateStores } from './stateStores';
 import { ReconcileKey } from './keys';
+import type { PipelineRuns } from './pipelineRuns';
+import type { EventRecorder } from './events';
 
 /** What every controller may use; built once by the Engine. */
 export interface EngineContext {
@@ -21,6 +23,10 @@ export interface EngineContext {
     limits?: { maxOutputBytes?: number; maxOutputFiles?: number };
   };
   stateStores: StateStores;
+  /** Records each pipeline run as a Pod. */
+  runs: PipelineRuns;
+  /** Records what happened as Events, as Kratix does. */
+  events: EventRecorder;
   /** Aborted when the backend shuts down; pipelines stop with it. */
   signal: AbortSignal;
   enqueue(key: ReconcileKey, delayMs?: number): Promise<void>;

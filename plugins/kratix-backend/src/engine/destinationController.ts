@@ -119,6 +119,12 @@ export async function reconcileDestination(
     );
     await writeStatus(ctx.store, destination, status);
     if (!wasReady) {
+      await ctx.events.record(
+        destination,
+        'Normal',
+        'DestinationReady',
+        'Destination is Ready',
+      );
       // Placements that failed while the store was missing or unreachable
       // sit in their retry backoff (up to a minute): write them now.
       const placements = await ctx.store.list(WORK_PLACEMENT_KIND, {
@@ -147,7 +153,19 @@ export async function reconcileDestination(
             }`
           : (e as Error).message,
     });
+    const previous = destination.status?.conditions?.find(
+      (c: any) => c.type === 'Ready',
+    );
     await writeStatus(ctx.store, destination, status);
+    const now = status.conditions.find((c: any) => c.type === 'Ready');
+    if (previous?.message !== now.message) {
+      await ctx.events.record(
+        destination,
+        'Warning',
+        'DestinationNotReady',
+        now.message,
+      );
+    }
     return { requeueAfterMs: NOT_READY_RETRY_MS };
   }
 }

@@ -35,12 +35,30 @@ export const WORK_PLACEMENT_KIND = builtIn(
   true,
 );
 
+/**
+ * Kubernetes core kinds the engine writes about itself: a pipeline run is
+ * a Pod (where Kratix runs one), what happened an Event. Read-only: only
+ * the engine writes them, and it bounds how many it keeps.
+ */
+const coreKind = (kind: string, plural: string): KindInfo => ({
+  group: '',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced: true,
+  readOnly: true,
+});
+export const POD_KIND = coreKind('Pod', 'pods');
+export const EVENT_KIND = coreKind('Event', 'events');
+
 export const BUILT_IN_KINDS: KindInfo[] = [
   PROMISE_KIND,
   DESTINATION_KIND,
   FILESYSTEM_STATE_STORE_KIND,
   WORK_KIND,
   WORK_PLACEMENT_KIND,
+  POD_KIND,
+  EVENT_KIND,
 ];
 
 /** The kind a Promise's `spec.api` defines, or undefined when it has none. */
@@ -133,7 +151,9 @@ export class InMemoryKindRegistry implements KindRegistry {
 
   byKind(apiVersion: string, kind: string) {
     return this.list().find(
-      k => `${k.group}/${k.version}` === apiVersion && k.kind === kind,
+      k =>
+        (k.group ? `${k.group}/${k.version}` : k.version) === apiVersion &&
+        k.kind === kind,
     );
   }
 

@@ -219,6 +219,14 @@ export async function reconcilePlacement(
       message: 'Workloads written to State Store',
     });
   } catch (e) {
+    await ctx.events.record(
+      placement,
+      'Warning',
+      'FailedWriteToDestination',
+      `error writing to destination; check kubectl get destination for more info: ${
+        (e as Error).message
+      }`,
+    );
     status.conditions = setCondition(status.conditions, {
       type: 'WriteSucceeded',
       status: 'False',
@@ -231,10 +239,32 @@ export async function reconcilePlacement(
     });
     throw e;
   }
+  const wasWritten = placement.status?.conditions?.some(
+    (c: any) => c.type === 'WriteSucceeded' && c.status === 'True',
+  );
+  const wasMisplaced = placement.status?.conditions?.some(
+    (c: any) => c.type === 'ScheduleSucceeded' && c.reason === MISPLACED_REASON,
+  );
   await recordWrite(ctx, placement, {
     ...status,
     conditions: readyFrom(status.conditions),
   });
+  if (!wasWritten) {
+    await ctx.events.record(
+      placement,
+      'Normal',
+      'WorkloadsWrittenToStateStore',
+      `successfully written to Destination: ${destinationName}`,
+    );
+  }
+  if (misplaced && !wasMisplaced) {
+    await ctx.events.record(
+      placement,
+      'Warning',
+      MISPLACED_REASON,
+      `labels for destination: ${destinationName} no longer match the expected labels, marking this workplacement as misplaced`,
+    );
+  }
   return undefined;
 }
 

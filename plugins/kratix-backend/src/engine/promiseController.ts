@@ -179,6 +179,11 @@ async function deletePromise(
     labels: { [LABEL_PROMISE_NAME]: name },
   });
   if (!gone) return { requeueAfterMs: 1000 };
+  await ctx.runs.deleteFor({
+    type: 'promise',
+    object: promise,
+    promiseName: name,
+  });
   await removeFinalizer(ctx.store, deleted);
   return undefined;
 }

@@ -202,6 +202,11 @@ async function deleteResource(
         })
       : object;
   if (!(await deleteOwnedWorks(ctx, owner))) return { requeueAfterMs: 1000 };
+  await ctx.runs.deleteFor({
+    type: 'resource',
+    object,
+    promiseName: owner.labels[LABEL_PROMISE_NAME],
+  });
   await removeFinalizer(ctx.store, deleted);
   return undefined;
 }

@@ -223,14 +223,56 @@ export async function reconcileWork(
     )
     .map(p => p.metadata.name)
     .sort();
-  await writeStatus(
-    ctx.store,
-    work,
-    workStatus(work, groupStatuses, failedPlacements),
-  );
+  const status = workStatus(work, groupStatuses, failedPlacements);
+  await writeStatus(ctx.store, work, status);
+  await recordWorkEvents(ctx, work, status.conditions, groupStatuses);
   return groupStatuses.some(g => g.unscheduled)
     ? { requeueAfterMs: UNSCHEDULED_RETRY_MS }
     : undefined;
+}
+
+/**
+ * Kratix's Events for a Work, when its schedule changes (Kratix records
+ * them on every reconcile; once per change says the same, with far fewer
+ * writes).
+ */
+async function recordWorkEvents(
+  ctx: EngineContext,
+  work: WorkObject,
+  conditions: { type: string; reason: string; message: string }[],
+  groups: WorkGroupStatus[],
+) {
+  const schedule = (list?: { type: string }[]) =>
+    list?.find(c => c.type === 'ScheduleSucceeded') as
+      | { reason: string; message: string }
+      | undefined;
+  const before = schedule(work.status?.conditions);
+  const after = schedule(conditions)!;
+  if (before?.reason === after.reason && before?.message === after.message) {
+    return;
+  }
+  switch (after.reason) {
+    case 'UnscheduledWorkloads':
+      for (const g of groups.filter(x => x.unscheduled)) {
+        await ctx.events.record(
+          work,
+          'Normal',
+          'NoMatchingDestination',
+          `waiting for a destination with labels for workloadGroup: ${g.id}`,
+        );
+      }
+      return;
+    case 'AllWorkplacementsScheduled':
+      await ctx.events.record(
+        work,
+        'Normal',
+        'AllWorkplacementsScheduled',
+        'All workplacements scheduled successfully',
+      );
+      return;
+    default:
+      await ctx.events.record(work, 'Warning', after.reason, after.message);
+  }
 }
 
 /**

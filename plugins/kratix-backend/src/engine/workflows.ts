@@ -99,6 +99,20 @@ export async function runWorkflow(
       pipeline: pipeline.metadata.name,
       object: `${target.kind.kind}/${target.object.metadata.name}`,
     });
+    const runTarget = {
+      type: target.type,
+      object: target.object,
+      promiseName: target.promise.metadata.name,
+    };
+    const pod = await ctx.runs.start(runTarget, pipeline, action);
+    await ctx.events.record(
+      target.object,
+      'Normal',
+      'PipelineStarted',
+      `${action === 'configure' ? 'Configure' : 'Delete'} Pipeline started: ${
+        pipeline.metadata.name
+      }`,
+    );
     const result = await runPipeline({
       pipeline,
       object: input,
@@ -118,13 +132,25 @@ export async function runWorkflow(
         target.type === 'resource' ? 'resource-workflow' : 'promise-workflow',
     });
     if (!result.ok && ctx.signal.aborted) {
+      await ctx.runs
+        .finish(pod, { aborted: 'the backend shut down during the run' })
+        .catch(() => undefined);
       // Shutting down is not the pipeline's failure: leave no verdict, so the
       // next start runs it again.
       throw new Error(
         `pipeline ${pipeline.metadata.name} interrupted by shutdown`,
       );
     }
+    await ctx.runs.finish(pod, result);
     if (!result.ok) {
+      await ctx.events.record(
+        target.object,
+        'Warning',
+        action === 'configure' ? 'ConfigureWorkflowFailed' : 'Failed Pipeline',
+        action === 'configure'
+          ? `A ${target.type}/configure Pipeline has failed: ${pipeline.metadata.name}`
+          : 'The Delete Pipeline has failed',
+      );
       logger.warn(`pipeline failed: ${result.message}`);
       return {
         ok: false,
@@ -152,6 +178,16 @@ export async function runWorkflow(
         ),
       );
     }
+  }
+  if (pipelines.length > 0) {
+    await ctx.events.record(
+      target.object,
+      'Normal',
+      action === 'configure'
+        ? 'ConfigureWorkflowCompleted'
+        : 'DeleteWorkflowCompleted',
+      'All workflows completed',
+    );
   }
   return { ok: true, works, status };
 }

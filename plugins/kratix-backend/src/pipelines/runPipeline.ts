@@ -37,6 +37,18 @@ export type PipelineFailureReason =
   | 'InvalidDestinationSelectors'
   | 'InvalidStatus';
 
+/** One container's run, as a Pod's container status would show it. */
+export interface ContainerRun {
+  name: string;
+  image: string;
+  startedAt: string;
+  finishedAt: string;
+  /** 0 on success; the process's code, or 1 when it did not get one. */
+  exitCode: number;
+  reason?: PipelineFailureReason;
+  logs: string;
+}
+
 export type PipelineResult =
   | {
       ok: true;
@@ -45,12 +57,14 @@ export type PipelineResult =
       status?: Record<string, unknown>;
       workflowControl?: Record<string, unknown>;
       logs: string;
+      containers: ContainerRun[];
     }
   | {
       ok: false;
       reason: PipelineFailureReason;
       message: string;
       logs: string;
+      containers: ContainerRun[];
     };
 
 export interface RunPipelineOptions {
@@ -85,7 +99,7 @@ interface Dirs {
 type Failure = Extract<PipelineResult, { ok: false }>;
 type ContainerOutcome =
   | { ok: true; logs: string }
-  | (Omit<Failure, 'ok'> & { ok: false });
+  | (Omit<Failure, 'ok' | 'containers'> & { ok: false; exitCode?: number });
 
 /**
  * Runs one pipeline the way Kratix runs its Job: containers in order over
@@ -102,10 +116,17 @@ export async function runPipeline(
     metadata: path.join(workDir, 'metadata'),
   };
   const logs: string[] = [];
+  const containers: ContainerRun[] = [];
   const fail = (
     reason: PipelineFailureReason,
     message: string,
-  ): PipelineResult => ({ ok: false, reason, message, logs: logs.join('') });
+  ): PipelineResult => ({
+    ok: false,
+    reason,
+    message,
+    logs: logs.join(''),
+    containers,
+  });
 
   try {
     await Promise.all(Object.values(dirs).map(dir => fs.mkdir(dir)));
@@ -121,7 +142,17 @@ export async function runPipeline(
           `pipeline "${pipelineName(options)}" was aborted`,
         );
       }
+      const startedAt = new Date().toISOString();
       const outcome = await runContainer(container, dirs, options);
+      containers.push({
+        name: container.name,
+        image: container.image,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        exitCode: outcome.ok ? 0 : outcome.exitCode ?? 1,
+        ...(outcome.ok ? {} : { reason: outcome.reason }),
+        logs: outcome.logs,
+      });
       logs.push(`==> container "${container.name}" (${container.image})\n`);
       logs.push(ensureNewline(outcome.logs));
       if (!outcome.ok) {
@@ -131,7 +162,7 @@ export async function runPipeline(
 
     const collected = await collect(dirs, options);
     return collected.ok
-      ? { ...collected, logs: logs.join('') }
+      ? { ...collected, logs: logs.join(''), containers }
       : fail(collected.reason, collected.message);
   } finally {
     await fs
@@ -208,11 +239,14 @@ async function runContainer(
       return failed('Aborted', `${which} was aborted`, result.logs);
     }
     if (result.exitCode !== 0) {
-      return failed(
-        'ContainerFailed',
-        `${which} failed with exit code ${result.exitCode}`,
-        result.logs,
-      );
+      return {
+        ...(failed(
+          'ContainerFailed',
+          `${which} failed with exit code ${result.exitCode}`,
+          result.logs,
+        ) as Extract<ContainerOutcome, { ok: false }>),
+        exitCode: result.exitCode,
+      };
     }
     return { ok: true, logs: result.logs };
   } catch (error) {
@@ -278,8 +312,8 @@ async function runInProcess(
 }
 
 type Collected =
-  | Omit<Extract<PipelineResult, { ok: true }>, 'logs'>
-  | Omit<Failure, 'logs'>;
+  | Omit<Extract<PipelineResult, { ok: true }>, 'logs' | 'containers'>
+  | Omit<Failure, 'logs' | 'containers'>;
 
 async function collect(
   dirs: Dirs,

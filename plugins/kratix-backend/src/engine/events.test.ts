@@ -1,0 +1,96 @@
+import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
+import { kratixTestDatabases } from '../__testUtils__/databases';
+import { initDatabase } from '../store/__testUtils__/databases';
+import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
+import { EventRecorder } from './events';
+import { EVENT_KIND } from './kinds';
+
+const databases = kratixTestDatabases();
+
+const work = (name: string, uid: string): KubeObject => ({
+  apiVersion: 'platform.kratix.io/v1alpha1',
+  kind: 'Work',
+  metadata: { name, namespace: 'default', uid },
+});
+
+describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
+  async function setup(limits = { ttlMs: 60_000, perObject: 3 }) {
+    const store = await DatabaseObjectStore.create({
+      database: await initDatabase(databases, id),
+    });
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const clock = {
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
+    const recorder = new EventRecorder(
+      store,
+      limits,
+      undefined,
+      () => new Date(now),
+    );
+    const events = async () =>
+      (await store.list(EVENT_KIND)) as (KubeObject & Record<string, any>)[];
+    return { store, recorder, clock, events };
+  }
+
+  it('counts a repeated event instead of adding one, as kube-apiserver aggregates them', async () => {
+    const { recorder, clock, events } = await setup();
+    const w = work('w', 'uid-1');
+    await recorder.record(w, 'Normal', 'AllWorkplacementsScheduled', 'ok');
+    clock.advance(1000);
+    await recorder.record(w, 'Normal', 'AllWorkplacementsScheduled', 'ok');
+    const [event, ...rest] = await events();
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      count: 2,
+      firstTimestamp: '2026-01-01T00:00:00.000Z',
+      lastTimestamp: '2026-01-01T00:00:01.000Z',
+      involvedObject: { kind: 'Work', name: 'w', namespace: 'default' },
+    });
+  });
+
+  it('keeps at most perObject events per object, newest first, and drops expired ones', async () => {
+    const { recorder, clock, events } = await setup();
+    const w = work('w', 'uid-1');
+    const other = work('other', 'uid-2');
+    await recorder.record(other, 'Normal', 'Kept', 'other object');
+    for (const reason of ['A', 'B', 'C', 'D']) {
+      clock.advance(1000);
+      await recorder.record(w, 'Normal', reason, reason);
+    }
+    expect((await events()).map(e => e.reason).sort()).toEqual([
+      'B',
+      'C',
+      'D',
+      'Kept',
+    ]);
+    // An hour later the sweep takes every expired event, whoever it is about.
+    clock.advance(60 * 60 * 1000);
+    await recorder.record(w, 'Normal', 'E', 'E');
+    expect((await events()).map(e => e.reason)).toEqual(['E']);
+  });
+
+  it('puts the events of cluster-scoped objects in default, as Kubernetes does', async () => {
+    const { recorder, events } = await setup();
+    await recorder.record(
+      {
+        apiVersion: 'platform.kratix.io/v1alpha1',
+        kind: 'Destination',
+        metadata: { name: 'worker-1', uid: 'uid-3' },
+      },
+      'Normal',
+      'DestinationReady',
+      'Destination is Ready',
+    );
+    const [event] = await events();
+    expect(event.metadata.namespace).toBe('default');
+    expect(event.involvedObject).toEqual({
+      apiVersion: 'platform.kratix.io/v1alpha1',
+      kind: 'Destination',
+      name: 'worker-1',
+      uid: 'uid-3',
+    });
+  });
+});

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { ObjectStore } from '../store/types';
+import { AlreadyExistsError } from './errors';
+import { EVENT_KIND } from './kinds';
+import { deleteIfExists, labelsEqual } from './objects';
+
+export interface EventLimits {
+  /** Events older than this (by their last occurrence) are dropped. */
+  ttlMs: number;
+  /** Events kept per involved object; the oldest go first. */
+  perObject: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventLimits = {
+  ttlMs: 60 * 60 * 1000,
+  perObject: 50,
+};
+
+/**
+ * Ours, not Kubernetes': finds an object's events without scanning its
+ * namespace. A uid is a valid label value; a name may not be.
+ */
+export const LABEL_INVOLVED_UID = 'kratix.backstage.io/involved-uid';
+
+const COMPONENT = 'kratix-platform-controller-manager';
+/** How often expired events of every object (deleted ones too) are swept. */
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * Records what Kratix records as Kubernetes Events: one `v1` Event per
+ * object, reason and message, its `count` raised when it happens again, as
+ * kube-apiserver's event aggregation does. Cluster-scoped objects' events
+ * go to `default`, as in Kubernetes.
+ */
+export class EventRecorder {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly limits: EventLimits = DEFAULT_EVENT_LIMITS,
+    private readonly logger?: LoggerService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private lastSweep = 0;
+
+  /** Best effort, as in Kubernetes: a lost event never fails a reconcile. */
+  async record(
+    involved: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    try {
+      await this.write(involved, type, reason, message);
+    } catch (e) {
+      this.logger?.warn(
+        `could not record event ${reason} for ${involved.kind} ${
+          involved.metadata.name
+        }: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  private async write(
+    involved: KubeObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const { metadata } = involved;
+    const namespace = metadata.namespace ?? 'default';
+    const identity = [
+      involved.apiVersion,
+      involved.kind,
+      namespace,
+      metadata.name,
+      reason,
+      message,
+    ].join('\n');
+    const name = `${metadata.name}.${createHash('sha256')
+      .update(identity)
+      .digest('hex')
+      .slice(0, 16)}`;
+    const at = this.now().toISOString();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = (await this.store.get({
+        ...EVENT_KIND,
+        namespace,
+        name,
+      })) as (KubeObject & Record<string, any>) | undefined;
+      try {
+        if (existing) {
+          // An Event's fields sit beside its metadata, where an update does
+          // not reach: a repeat replaces it, counted.
+          await deleteIfExists(this.store, { ...EVENT_KIND, namespace, name });
+        }
+        await this.store.create({
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: {
+            name,
+            namespace,
+            labels: metadata.uid ? { [LABEL_INVOLVED_UID]: metadata.uid } : {},
+          },
+          involvedObject: {
+            apiVersion: involved.apiVersion,
+            kind: involved.kind,
+            name: metadata.name,
+            ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+            ...(metadata.uid ? { uid: metadata.uid } : {}),
+          },
+          reason,
+          message,
+          type,
+          count: existing ? (Number(existing.count) || 1) + 1 : 1,
+          firstTimestamp: existing?.firstTimestamp ?? at,
+          lastTimestamp: at,
+          source: { component: COMPONENT },
+          reportingComponent: COMPONENT,
+        } as KubeObject);
+        break;
+      } catch (e) {
+        // Another worker recorded the same event meanwhile: count again.
+        if (!(e instanceof AlreadyExistsError)) throw e;
+      }
+    }
+    if (metadata.uid) await this.prune(namespace, metadata.uid);
+    if (this.now().getTime() - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = this.now().getTime();
+      await this.sweep();
+    }
+  }
+
+  /** Drops expired events, whoever they were about. */
+  async sweep() {
+    const cutoff = this.now().getTime() - this.limits.ttlMs;
+    for (const e of await this.store.list(EVENT_KIND)) {
+      if (Date.parse(String((e as any).lastTimestamp)) < cutoff) {
+        await deleteIfExists(this.store, {
+          ...EVENT_KIND,
+          namespace: e.metadata.namespace,
+          name: e.metadata.name,
+        });
+      }
+    }
+  }
+
+  private async prune(namespace: string, uid: string) {
+    const events = await this.store.list(EVENT_KIND, {
+      namespace,
+      labelSelector: labelsEqual({ [LABEL_INVOLVED_UID]: uid }),
+    });
+    const cutoff = this.now().getTime() - this.limits.ttlMs;
+    const newestFirst = events.sort((a, b) =>
+      String((b as any).lastTimestamp).localeCompare(
+        String((a as any).lastTimestamp),
+      ),
+    );
+    for (const [i, e] of newestFirst.entries()) {
+      const last = Date.parse(String((e as any).lastTimestamp));
+      if (i >= this.limits.perObject || last < cutoff) {
+        await deleteIfExists(this.store, {
+          ...EVENT_KIND,
+          namespace,
+          name: e.metadata.name,
+        });
+      }
+    }
+  }
+}
