@@ -10,6 +10,7 @@ import {
   matchesLabelSelector,
   parseLabelSelector,
 } from '@kratix-backstage/plugin-kratix-common';
+import type { WhatIfResult } from '../api/KratixApi';
 
 export const BASE_URL = 'http://localhost:7007';
 export const KRATIX_URL = `${BASE_URL}/api/kratix`;
@@ -44,7 +45,7 @@ export class FakeKratix {
   /** Kinds whose plural the fake answers 403 on every call, naming this permission. */
   forbidden?: { permission: string; methods?: string[] };
   /** Set to answer POST /whatif/destinations/:name; absent: 404 like an older backend. */
-  whatIf?: (name: string, labels: Record<string, string>) => unknown;
+  whatIf?: (name: string, labels: Record<string, string>) => WhatIfResult;
   /** Logs of pods by name; pods/events endpoints answer 404 unless `recordsRuns`. */
   recordsRuns = false;
   logs: Record<string, string> = {};
@@ -107,7 +108,7 @@ export class FakeKratix {
     const whatIf = /^\/whatif\/destinations\/([^/]+)$/.exec(path);
     if (whatIf) {
       if (!this.whatIf) return status(404, 'NotFound', 'the server could not find the requested resource');
-      return HttpResponse.json(this.whatIf(decodeURIComponent(whatIf[1]), body.labels));
+      return HttpResponse.json(this.whatIf(decodeURIComponent(whatIf[1]), body.labels) as any);
     }
     if (path.startsWith('/explain/')) return status(404, 'NotFound', 'the server could not find the requested resource');
 

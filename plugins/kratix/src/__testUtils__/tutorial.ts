@@ -2,6 +2,7 @@
  * The tutorial's objects ("Scheduling Promises"), read from examples/, with
  * the status the engine writes at each step.
  */
+/* eslint-disable no-restricted-imports -- test-only: reads the repository's example YAML */
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import { parseAllDocuments } from 'yaml';
