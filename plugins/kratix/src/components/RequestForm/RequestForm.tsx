@@ -12,6 +12,7 @@ import { resourceKindOf, resourcePath, resourcesPath } from '../../api/paths';
 import { requestSchemaOf, toFormSchema } from '../../lib/schema';
 import { useLiveData } from '../../lib/useLiveData';
 import { KratixError } from '../common/KratixError';
+import { CheckboxWidget } from './CheckboxWidget';
 import { useKratixLinks } from '../common/useKratixLinks';
 
 const NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
@@ -55,6 +56,8 @@ export function causesToErrorSchema(causes: StatusCause[]): ErrorSchema {
   return root;
 }
 
+const widgets = { CheckboxWidget };
+
 const uiSchema: UiSchema = {
   'ui:submitButtonOptions': { submitText: 'Request' },
 };
@@ -84,6 +87,7 @@ export function RequestForm(props: { promise: PromiseObject }) {
       <Form
         schema={schema}
         uiSchema={uiSchema}
+        widgets={widgets}
         validator={validator}
         formData={formData}
         onChange={e => setFormData(e.formData ?? {})}
