@@ -48,6 +48,8 @@ export class FakeKratix {
   whatIf?: (name: string, labels: Record<string, string>) => WhatIfResult;
   /** Logs of pods by name; pods/events endpoints answer 404 unless `recordsRuns`. */
   recordsRuns = false;
+  /** Like a backend from before paging: `limit` and `continue` are ignored. */
+  ignoresPaging = false;
   logs: Record<string, string> = {};
   /** Validation of created objects; return causes for a 422. */
   validate?: (obj: KubeObject) => { field: string; message: string }[] | undefined;
@@ -179,7 +181,7 @@ export class FakeKratix {
       );
     }
     items = [...items].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-    const limit = Number(query.get('limit') ?? 0);
+    const limit = this.ignoresPaging ? 0 : Number(query.get('limit') ?? 0);
     const offset = Number(query.get('continue') ?? 0);
     const page = limit ? items.slice(offset, offset + limit) : items;
     const rest = limit ? items.length - offset - page.length : 0;

@@ -1,4 +1,4 @@
-import { DependencyList, useEffect, useRef } from 'react';
+import { DependencyList, useCallback, useEffect, useRef } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useSignal } from '@backstage/plugin-signals-react';
 
@@ -13,6 +13,11 @@ export interface KratixChangeMessage {
 export const KRATIX_CHANNEL = 'kratix:changes';
 /** Only where Signals are not installed; a signal is the normal path. */
 export const POLL_INTERVAL_MS = 10_000;
+/**
+ * After the user changed something, the engine reconciles within seconds; a
+ * few extra reloads show the outcome even where no change hint arrives.
+ */
+const AFTER_CHANGE_MS = [1_000, 3_000, 8_000];
 
 /**
  * Loads data and reloads it when the backend says one of `kinds` changed
@@ -47,7 +52,15 @@ export function useLiveData<T>(
     return () => clearInterval(timer);
   }, [isSignalsAvailable]);
 
-  return state;
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  const refreshAfterChange = useCallback(() => {
+    timers.current.forEach(clearTimeout);
+    retry.current();
+    timers.current = AFTER_CHANGE_MS.map(ms => setTimeout(() => retry.current(), ms));
+  }, []);
+
+  return { ...state, refreshAfterChange };
 }
 
 /** A kinds filter for `useLiveData`: true for any of the given `<group>/<Kind>`s. */

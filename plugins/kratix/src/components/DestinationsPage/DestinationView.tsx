@@ -16,7 +16,7 @@ import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 export function DestinationView(props: { name: string }) {
   const api = useApi(kratixApiRef);
   const [change, setChange] = useState<LabelChange>();
-  const { value, loading, error, retry } = useLiveData(
+  const { value, loading, error, refreshAfterChange } = useLiveData(
     async () => {
       const [destination, placements] = await Promise.all([
         api.get<DestinationObject>(kratixPaths.destination(props.name)),
@@ -85,7 +85,7 @@ export function DestinationView(props: { name: string }) {
         </ul>
       )}
       {change && (
-        <LabelChangeDialog destination={d} change={change} onClose={() => setChange(undefined)} onChanged={() => retry()} />
+        <LabelChangeDialog destination={d} change={change} onClose={() => setChange(undefined)} onChanged={refreshAfterChange} />
       )}
     </InfoCard>
   );

@@ -74,6 +74,24 @@ describe('DestinationsPage', () => {
     expect(screen.getByRole('button', { name: 'Next page' })).toBeDisabled();
   });
 
+  it('pages in the browser when the backend ignores limit', async () => {
+    const fake = new FakeKratix(
+      Array.from({ length: 30 }, (_, i) => destination(`worker-${String(i).padStart(2, '0')}`, {})),
+    );
+    fake.ignoresPaging = true;
+    server.use(...fake.handlers());
+    await renderKratix('/kratix/destinations');
+    expect(await screen.findByText('worker-24')).toBeInTheDocument();
+    expect(screen.queryByText('worker-25')).not.toBeInTheDocument();
+    expect(screen.getByText('Showing 1–25 of 30')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(await screen.findByText('worker-29')).toBeInTheDocument();
+    expect(screen.getByText('Showing 26–30 of 30')).toBeInTheDocument();
+    expect(destinationLists(fake).at(-1)!.query.get('continue')).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Previous page' }));
+    expect(await screen.findByText('worker-00')).toBeInTheDocument();
+  });
+
   it('says so when no destination matches the selector', async () => {
     server.use(...new FakeKratix([tutorial.worker1()]).handlers());
     await renderKratix('/kratix/destinations');

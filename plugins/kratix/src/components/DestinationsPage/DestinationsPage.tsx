@@ -21,7 +21,7 @@ import {
   parseLabelSelector,
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
-import { kratixApiRef } from '../../api/KratixApi';
+import { KubeList, kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
 import { anyOf, useLiveData } from '../../lib/useLiveData';
 import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
@@ -37,6 +37,25 @@ const LABEL_TARGET_DESTINATION = 'kratix.io/targetDestinationName';
  * Filtering (a Kubernetes label selector) and paging happen on the server, so
  * the page stays fast with thousands of destinations.
  */
+/** Continue tokens of pages cut in the browser, for a backend that does not page. */
+const LOCAL_TOKEN = 'local:';
+
+/**
+ * One page of the answer: the server's page, or, when the backend ignored
+ * `limit` and sent everything, a page cut here.
+ */
+export function pageOf<T>(list: KubeList<T>, pageSize: number, offset: number) {
+  if (list.items.length <= pageSize && offset === 0)
+    return { items: list.items, next: list.metadata?.continue, remaining: list.metadata?.remainingItemCount };
+  const items = list.items.slice(offset, offset + pageSize);
+  const end = offset + items.length;
+  return {
+    items,
+    next: end < list.items.length ? `${LOCAL_TOKEN}${end}` : undefined,
+    remaining: list.items.length - end,
+  };
+}
+
 function placementCount(counts: Map<string, number> | undefined, name: string) {
   if (!counts) return '—';
   return counts.get(name) ?? 0;
@@ -53,24 +72,18 @@ export function DestinationsPage() {
   const [editing, setEditing] = useState<{ destination: DestinationObject; change: LabelChange }>();
 
   const token = tokens[tokens.length - 1];
-  const { value, loading, error, retry } = useLiveData(
+  const { value, loading, error, refreshAfterChange } = useLiveData(
     async () => {
+      const local = token.startsWith(LOCAL_TOKEN);
       const list = await api.list<DestinationObject>(kratixPaths.destinations(), {
         labelSelector: selector || undefined,
         limit: pageSize,
-        continue: token || undefined,
+        continue: token && !local ? token : undefined,
       });
-      // A backend without paging answers everything: page it here.
-      const paged = list.items.length > pageSize;
-      const items = paged ? list.items.slice(0, pageSize) : list.items;
-      const names = items.map(d => d.metadata.name);
+      const page = pageOf(list, pageSize, local ? Number(token.slice(LOCAL_TOKEN.length)) : 0);
+      const names = page.items.map(d => d.metadata.name);
       const placements = await countPlacements(names).catch(() => undefined);
-      return {
-        items,
-        placements,
-        next: paged ? undefined : list.metadata?.continue,
-        remaining: paged ? list.items.length - pageSize : list.metadata?.remainingItemCount,
-      };
+      return { ...page, placements };
     },
     [selector, pageSize, token],
     anyOf('platform.kratix.io/Destination', 'platform.kratix.io/WorkPlacement'),
@@ -249,7 +262,7 @@ export function DestinationsPage() {
           destination={editing.destination}
           change={editing.change}
           onClose={() => setEditing(undefined)}
-          onChanged={() => retry()}
+          onChanged={refreshAfterChange}
         />
       )}
     </Content>

@@ -187,7 +187,7 @@ export function PromiseView(props: { name: string }) {
               </Typography>
               <SchedulingExplanationView explanation={e.explanation} directory={e.directory} />
               <Typography variant="body2" style={{ marginTop: 8 }}>
-                Add the missing labels on the <Link to={links.destinations()}>Destinations page</Link>.
+                Add the missing labels on the <Link underline="always" to={links.destinations()}>Destinations page</Link>.
               </Typography>
             </section>
           ))}

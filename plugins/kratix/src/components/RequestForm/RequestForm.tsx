@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Typography from '@material-ui/core/Typography';
@@ -127,10 +127,12 @@ function RequestFollower(props: {
 }) {
   const api = useApi(kratixApiRef);
   const links = useKratixLinks();
-  const { value, error } = useLiveData(
+  const { value, error, refreshAfterChange } = useLiveData(
     () => api.get<KubeObject<unknown, ResourceSchedulingStatus>>(resourcePath(props.kind, props.namespace, props.name)),
     [props.namespace, props.name],
   );
+  // It was just created: its workflow runs now.
+  useEffect(refreshAfterChange, [refreshAfterChange]);
   const status = value?.status;
   const scheduled = (status?.destinations?.length ?? 0) > 0 && !status?.scheduling?.some(g => g.unscheduled);
   const link = links.resource({ ...props.kind, namespace: props.namespace, name: props.name });
@@ -144,7 +146,7 @@ function RequestFollower(props: {
       {!scheduled && !error && <Progress aria-label="Waiting for the request to be scheduled" />}
       {error && <KratixError error={error} />}
       <Typography variant="body2">
-        <Link to={link}>Open {props.name}'s page</Link> to see why it is (not yet) placed and where its files went.
+        <Link underline="always" to={link}>Open {props.name}'s page</Link> to see why it is (not yet) placed and where its files went.
       </Typography>
     </InfoCard>
   );

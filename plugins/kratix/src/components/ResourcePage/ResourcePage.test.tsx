@@ -40,11 +40,10 @@ describe('ResourcePage', () => {
     expect(screen.getByText('No files written yet')).toBeInTheDocument();
   });
 
-  it('previews a label with the what-if, applies it, and turns to scheduled on a signal without a reload', async () => {
+  it('previews a label with the what-if before anything changes, then applies it', async () => {
     const fake = pendingPlatform();
-    const signals = new TestSignals();
     server.use(...fake.handlers());
-    await renderKratix(PAGE, { signals });
+    await renderKratix(PAGE, { signals: new TestSignals() });
 
     const whatIf = await screen.findByRole('form', { name: 'What-if label change' });
     // Prefilled with what the closest destination lacks.
@@ -62,6 +61,15 @@ describe('ResourcePage', () => {
         metadata: { labels: { pvCapacity: 'large' } },
       }),
     );
+    expect(await screen.findByText(/Added pvCapacity=large to worker-1/)).toBeInTheDocument();
+  });
+
+  it('turns to scheduled when the backend signals a change, without a reload', async () => {
+    const fake = pendingPlatform();
+    const signals = new TestSignals();
+    server.use(...fake.handlers());
+    await renderKratix(PAGE, { signals });
+    await screen.findByText('worker-1 lacks pvCapacity=large');
 
     // The engine schedules it; the backend publishes a change hint.
     fake.put(tutorial.request(tutorial.scheduledRequestStatus()));

@@ -28,7 +28,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
   const links = useKratixLinks();
   const r = props.resource;
   // Works, placements, destinations, pods and events all bear on this view.
-  const { value, loading, error } = useLiveData(
+  const { value, loading, error, refreshAfterChange } = useLiveData(
     () => loadResource(api, r),
     [r.group, r.version, r.plural, r.namespace, r.name],
   );
@@ -68,7 +68,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
           )}
           {value.promise && (
             <Typography variant="body2">
-              Promise <Link to={links.promise(value.promise.metadata.name)}>{value.promise.metadata.name}</Link>
+              Promise <Link underline="always" to={links.promise(value.promise.metadata.name)}>{value.promise.metadata.name}</Link>
             </Typography>
           )}
         </InfoCard>
@@ -92,6 +92,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
                 <WhatIfControl
                   groups={value.explanations.map(e => ({ directory: e.directory, selectors: e.selectors }))}
                   destinations={whatIfDestinations}
+                  onApplied={refreshAfterChange}
                   initial={{
                     destination: firstMissing?.name,
                     key: firstMissing?.missing[0]?.key ?? firstMissing?.conflicting[0]?.key,

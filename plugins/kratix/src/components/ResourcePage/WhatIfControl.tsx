@@ -32,6 +32,7 @@ export function WhatIfControl(props: {
   groups: PendingGroup[];
   destinations: string[];
   initial?: { destination?: string; key?: string; value?: string };
+  onApplied?: () => void;
 }) {
   const api = useApi(kratixApiRef);
   const [destination, setDestination] = useState(
@@ -72,6 +73,7 @@ export function WhatIfControl(props: {
         metadata: { labels: { [preview.key]: preview.value } },
       });
       setApplied(true);
+      props.onApplied?.();
     } catch (err) {
       setError(err);
     }
