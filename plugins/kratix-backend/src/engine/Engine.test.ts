@@ -61,6 +61,8 @@ function gatedStore(store: ObjectStore) {
       return store.updateStatus(o);
     },
     delete: key => store.delete(key),
+    listPage: (type, options) => store.listPage(type, options),
+    watch: options => store.watch(options),
     onChange: listener => store.onChange(listener),
   };
   return {

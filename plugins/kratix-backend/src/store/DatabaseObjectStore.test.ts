@@ -480,11 +480,24 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
       });
       await store.delete(key);
 
+      const rv = (o: { metadata: { resourceVersion?: string } }) =>
+        Number(o.metadata.resourceVersion);
       expect(changes).toEqual([
-        { type: 'ADDED', object: created },
-        { type: 'MODIFIED', object: updated, previous: created },
-        { type: 'MODIFIED', object: withStatus, previous: updated },
+        { type: 'ADDED', object: created, resourceVersion: rv(created) },
         {
+          type: 'MODIFIED',
+          object: updated,
+          previous: created,
+          resourceVersion: rv(updated),
+        },
+        {
+          type: 'MODIFIED',
+          object: withStatus,
+          previous: updated,
+          resourceVersion: rv(withStatus),
+        },
+        {
+          resourceVersion: rv(withStatus) + 1,
           type: 'DELETED',
           object: {
             ...withStatus,

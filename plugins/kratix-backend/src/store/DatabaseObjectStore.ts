@@ -14,8 +14,8 @@ import {
   AlreadyExistsError,
   ResourceVersionConflictError,
 } from '../engine/errors';
-import { ChangeNotifier } from './ChangeNotifier';
-import { getMigratedClient } from './migrations';
+import { ChangeFeed, recordChange } from './ChangeFeed';
+import { getMigratedClient, isPostgres } from './migrations';
 import { nextResourceVersion } from './resourceVersion';
 import {
   describe,
@@ -37,7 +37,17 @@ import {
   updated,
   withResourceVersion,
 } from './transitions';
-import { ListOptions, ObjectChange, ObjectKey, ObjectStore } from './types';
+import { decodeContinue, encodeContinue, isAfter } from './continueToken';
+import { toNumber } from './json';
+import {
+  ListOptions,
+  ListPage,
+  ObjectChange,
+  ObjectKey,
+  ObjectStore,
+  PageOptions,
+  WatchOptions,
+} from './types';
 
 interface WriteOutcome<T> {
   result: T;
@@ -48,23 +58,36 @@ interface WriteOutcome<T> {
 /** ObjectStore in the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseObjectStore implements ObjectStore {
   readonly #knex: Knex;
-  readonly #notifier: ChangeNotifier;
+  readonly #feed: ChangeFeed;
 
   static async create(options: {
     database: DatabaseService;
     logger?: LoggerService;
     skipMigrations?: boolean;
+    /** How often the change feed looks for other replicas' writes. */
+    feedPollMs?: number;
   }): Promise<DatabaseObjectStore> {
     const knex = await getMigratedClient(
       options.database,
       options.skipMigrations,
     );
-    return new DatabaseObjectStore(knex, new ChangeNotifier(options.logger));
+    const feed = new ChangeFeed({
+      knex,
+      logger: options.logger,
+      pollMs: options.feedPollMs,
+    });
+    await feed.start();
+    return new DatabaseObjectStore(knex, feed);
   }
 
-  private constructor(knex: Knex, notifier: ChangeNotifier) {
+  private constructor(knex: Knex, feed: ChangeFeed) {
     this.#knex = knex;
-    this.#notifier = notifier;
+    this.#feed = feed;
+  }
+
+  /** The change feed this store writes to (compaction, shutdown). */
+  get feed(): ChangeFeed {
+    return this.#feed;
   }
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
@@ -102,6 +125,69 @@ export class DatabaseObjectStore implements ObjectStore {
       .filter(object =>
         matchesLabelSelector(labelSelector, object.metadata.labels),
       );
+  }
+
+  async listPage(
+    type: { group: string; kind: string },
+    options: PageOptions = {},
+  ): Promise<ListPage> {
+    const { namespace, labelSelector, limit } = options;
+    const after = options.continue
+      ? decodeContinue(options.continue)
+      : undefined;
+    // One snapshot: the version answered is the one the items were read at.
+    return this.#knex.transaction(
+      async tx => {
+        const counter = await tx('kratix_counters')
+          .where({ name: 'resource_version' })
+          .first('value');
+        const resourceVersion = String(toNumber(counter?.value ?? 0));
+        const candidates = await tx<ObjectRow>(OBJECTS_TABLE)
+          .where({
+            group: type.group,
+            kind: type.kind,
+            ...(namespace !== undefined ? { namespace } : {}),
+          })
+          .select('id', 'namespace', 'name', 'labels');
+        const matching = candidates
+          .filter(
+            row =>
+              !labelSelector?.length ||
+              matchesLabelSelector(labelSelector, labelsOf(row)),
+          )
+          .sort(byNamespaceAndName)
+          .filter(row => !after || isAfter(row, after));
+        const page =
+          limit && limit > 0 ? matching.slice(0, limit) : matching;
+        const rows = await readBodies(
+          tx,
+          page.map(row => row.id),
+        );
+        const items = rows.sort(byNamespaceAndName).map(fromRow);
+        const last = page[page.length - 1];
+        const remaining = matching.length - page.length;
+        return {
+          items,
+          resourceVersion,
+          ...(remaining > 0 && last
+            ? {
+                continue: encodeContinue({
+                  namespace: last.namespace,
+                  name: last.name,
+                }),
+                remainingItemCount: remaining,
+              }
+            : {}),
+        };
+      },
+      isPostgres(this.#knex) ? { isolationLevel: 'repeatable read' } : {},
+    );
+  }
+
+  watch(
+    options: WatchOptions & { signal?: AbortSignal },
+  ): AsyncIterable<ObjectChange> {
+    return this.#feed.watch(options);
   }
 
   async create(object: KubeObject): Promise<KubeObject> {
@@ -198,16 +284,30 @@ export class DatabaseObjectStore implements ObjectStore {
   }
 
   onChange(listener: (change: ObjectChange) => void): () => void {
-    return this.#notifier.subscribe(listener);
+    return this.#feed.subscribe(listener);
   }
 
-  /** Runs a write transaction, then tells listeners what it committed. */
+  /**
+   * Runs a write transaction that records its change in the feed, then
+   * reads the feed, so this process's listeners have seen the change by
+   * the time the write returns.
+   */
   async #write<T>(
     fn: (tx: Knex.Transaction) => Promise<WriteOutcome<T>>,
   ): Promise<T> {
-    const { result, change } = await this.#knex.transaction(fn);
+    const { result, change } = await this.#knex.transaction(async tx => {
+      const outcome = await fn(tx);
+      if (outcome.change) {
+        await recordChange(
+          tx,
+          outcome.change,
+          Number(outcome.change.object.metadata.resourceVersion),
+        );
+      }
+      return outcome;
+    });
     if (change) {
-      this.#notifier.notify(change);
+      await this.#feed.wake();
     }
     return result;
   }
@@ -239,7 +339,7 @@ async function readForWrite(
 // Far below the bound-parameter limits of SQLite (32766) and PostgreSQL.
 const READ_CHUNK = 1000;
 
-async function readBodies(knex: Knex, ids: number[]) {
+async function readBodies(knex: Knex | Knex.Transaction, ids: number[]) {
   const rows: Pick<ObjectRow, 'namespace' | 'name' | 'body'>[] = [];
   for (let i = 0; i < ids.length; i += READ_CHUNK) {
     rows.push(

@@ -16,6 +16,28 @@ export interface ListOptions {
   labelSelector?: LabelRequirement[];
 }
 
+/** A page of a list, with the version it was read at. */
+export interface ListPage {
+  items: KubeObject[];
+  /** The newest committed resourceVersion when the list was read. */
+  resourceVersion: string;
+  /** Present when more items follow: pass it back as `continue`. */
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface PageOptions extends ListOptions {
+  limit?: number;
+  continue?: string;
+}
+
+export interface WatchOptions {
+  /** Changes after this resourceVersion. */
+  since: number;
+  /** Only changes of these kinds; all when absent. */
+  kinds?: { group: string; kind: string }[];
+}
+
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface ObjectChange {
@@ -23,6 +45,8 @@ export interface ObjectChange {
   object: KubeObject;
   /** The stored object before the change (MODIFIED and DELETED). */
   previous?: KubeObject;
+  /** Its place in the change feed (set on changes read from the feed). */
+  resourceVersion?: number;
 }
 
 /**
@@ -39,8 +63,9 @@ export interface ObjectChange {
  * - updateStatus: replaces status only.
  * - delete: with finalizers, sets deletionTimestamp once and returns the
  *   object; without, removes it and returns undefined.
- * - every successful write bumps resourceVersion and notifies listeners
- *   after the write is committed.
+ * - every successful write bumps resourceVersion and appends a row to the
+ *   change feed in the same transaction; `onChange` listeners and `watch`
+ *   readers get every committed change of every replica, in order.
  */
 export interface ObjectStore {
   get(key: ObjectKey): Promise<KubeObject | undefined>;
@@ -52,6 +77,16 @@ export interface ObjectStore {
   update(object: KubeObject): Promise<KubeObject>;
   updateStatus(object: KubeObject): Promise<KubeObject>;
   delete(key: ObjectKey): Promise<KubeObject | undefined>;
+  /** Like list, a page at a time, with the version the page was read at. */
+  listPage(
+    type: { group: string; kind: string },
+    options?: PageOptions,
+  ): Promise<ListPage>;
+  /** Every change after `since` (ResourceVersionExpiredError if compacted). */
+  watch(
+    options: WatchOptions & { signal?: AbortSignal },
+  ): AsyncIterable<ObjectChange>;
+  /** Every change committed from now on, by any replica, in order. */
   onChange(listener: (change: ObjectChange) => void): () => void;
 }
 

@@ -1,0 +1,332 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { CustomErrorBase } from '@backstage/errors';
+import { Knex } from 'knex';
+import { isPostgres } from './migrations';
+import { toNumber } from './json';
+import { ObjectChange, WatchOptions } from './types';
+
+export const CHANGES_TABLE = 'kratix_changes';
+const COMPACTED_COUNTER = 'compacted_resource_version';
+/** PostgreSQL NOTIFY channel: only a wake-up, the rows are the truth. */
+export const CHANGES_CHANNEL = 'kratix_changes';
+
+/** The asked-for version was compacted away: relist, then watch again. */
+export class ResourceVersionExpiredError extends CustomErrorBase {
+  name = 'ResourceVersionExpiredError' as const;
+}
+
+interface ChangeRow {
+  resource_version: number | string;
+  type: string;
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  body: string;
+  previous: string | null;
+  committed_at: number | string;
+}
+
+export interface FeedChange extends ObjectChange {
+  resourceVersion: number;
+}
+
+/** Appends the change row inside the writer's transaction. */
+export async function recordChange(
+  tx: Knex.Transaction,
+  change: ObjectChange,
+  resourceVersion: number,
+) {
+  const { object, previous, type } = change;
+  const slash = object.apiVersion.indexOf('/');
+  await tx<ChangeRow>(CHANGES_TABLE).insert({
+    resource_version: resourceVersion,
+    type,
+    group: slash < 0 ? '' : object.apiVersion.slice(0, slash),
+    kind: object.kind,
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    body: JSON.stringify(object),
+    previous: previous ? JSON.stringify(previous) : null,
+    committed_at: Date.now(),
+  });
+  if (isPostgres(tx)) {
+    // Delivered at commit, so a listener that wakes finds the row.
+    await tx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, '']);
+  }
+}
+
+const BATCH = 500;
+
+function toChange(row: ChangeRow): FeedChange {
+  return {
+    resourceVersion: toNumber(row.resource_version),
+    type: row.type as FeedChange['type'],
+    object: JSON.parse(row.body),
+    ...(row.previous ? { previous: JSON.parse(row.previous) } : {}),
+  };
+}
+
+function matchesKinds(change: FeedChange, kinds?: WatchOptions['kinds']) {
+  if (!kinds) return true;
+  const slash = change.object.apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : change.object.apiVersion.slice(0, slash);
+  return kinds.some(k => k.kind === change.object.kind && k.group === group);
+}
+
+/**
+ * Follows the changes table for this process: one reader, however many
+ * listeners and watchers. It reads when woken (a write in this process, a
+ * PostgreSQL notification from another replica) and on a slow poll, so no
+ * wake-up lost on the way can lose a change, only delay it.
+ */
+export class ChangeFeed {
+  readonly #knex: Knex;
+  readonly #logger?: LoggerService;
+  readonly #listeners = new Set<(change: FeedChange) => void>();
+  readonly #pollMs: number;
+  /** Undefined until the table could be read (migrations may run later). */
+  #position?: number;
+  #started?: Promise<void>;
+  #reading?: Promise<void>;
+  #again = false;
+  #timer?: NodeJS.Timeout;
+  #stopListening?: () => void;
+  #stopped = false;
+
+  constructor(options: { knex: Knex; logger?: LoggerService; pollMs?: number }) {
+    this.#knex = options.knex;
+    this.#logger = options.logger;
+    this.#pollMs = options.pollMs ?? 1000;
+  }
+
+  /** The newest committed resourceVersion. */
+  async currentVersion(): Promise<number> {
+    const row = await this.#knex('kratix_counters')
+      .where({ name: 'resource_version' })
+      .first('value');
+    return toNumber(row?.value ?? 0);
+  }
+
+  async compactedVersion(): Promise<number> {
+    const row = await this.#knex('kratix_counters')
+      .where({ name: COMPACTED_COUNTER })
+      .first('value');
+    return toNumber(row?.value ?? 0);
+  }
+
+  /** Starts following from now; idempotent. */
+  start(): Promise<void> {
+    this.#started ??= (async () => {
+      this.#position = await this.#maxRecorded().catch(() => undefined);
+      this.#schedulePoll();
+      if (isPostgres(this.#knex)) await this.#listen();
+    })();
+    return this.#started;
+  }
+
+  stop() {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#stopListening?.();
+  }
+
+  /**
+   * Every change committed after the feed started, in resourceVersion
+   * order, once each. Listeners get their own copy and may mutate it.
+   */
+  subscribe(listener: (change: FeedChange) => void): () => void {
+    const entry = (change: FeedChange) => listener(change);
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  /** Reads what was committed since the last read; coalesces calls. */
+  wake(): Promise<void> {
+    if (this.#reading) {
+      this.#again = true;
+      return this.#reading;
+    }
+    this.#reading = (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#readNew();
+        } while (this.#again && !this.#stopped);
+      } catch (error) {
+        this.#logger?.warn(`Kratix change feed read failed: ${error}`);
+      } finally {
+        this.#reading = undefined;
+      }
+    })();
+    return this.#reading;
+  }
+
+  /**
+   * Changes after `since`, then live ones, until the signal aborts. Throws
+   * ResourceVersionExpiredError when `since` was compacted.
+   */
+  async *watch(
+    options: WatchOptions & { signal?: AbortSignal },
+  ): AsyncGenerator<FeedChange> {
+    await this.start();
+    const { signal, kinds } = options;
+    let last = options.since;
+    // Live changes are buffered from before the history is read, so none
+    // falls between the two.
+    const buffer: FeedChange[] = [];
+    let notify: (() => void) | undefined;
+    const unsubscribe = this.subscribe(change => {
+      buffer.push(change);
+      notify?.();
+    });
+    const onAbort = () => notify?.();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      if (last < (await this.compactedVersion())) {
+        throw new ResourceVersionExpiredError(
+          `too old resource version: ${last} (${await this.compactedVersion()})`,
+        );
+      }
+      for (;;) {
+        const rows = await this.#read(last, BATCH);
+        for (const change of rows) {
+          last = change.resourceVersion;
+          if (matchesKinds(change, kinds)) yield change;
+        }
+        if (rows.length < BATCH) break;
+      }
+      while (!signal?.aborted && !this.#stopped) {
+        const change = buffer.shift();
+        if (!change) {
+          await new Promise<void>(resolve => {
+            notify = resolve;
+          });
+          notify = undefined;
+          continue;
+        }
+        if (change.resourceVersion <= last) continue;
+        last = change.resourceVersion;
+        if (matchesKinds(change, kinds)) yield change;
+      }
+    } finally {
+      unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Deletes rows committed before `olderThanMs` ago; any replica may run it. */
+  async compact(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    return this.#knex.transaction(async tx => {
+      const row = await tx<ChangeRow>(CHANGES_TABLE)
+        .where('committed_at', '<', cutoff)
+        .max({ rv: 'resource_version' })
+        .first();
+      const through = toNumber(row?.rv ?? 0);
+      if (!through) return 0;
+      // Raise the mark first: a watcher must never find a silent gap.
+      await tx('kratix_counters')
+        .where({ name: COMPACTED_COUNTER })
+        .where('value', '<', through)
+        .update({ value: through });
+      const deleted = await tx(CHANGES_TABLE)
+        .where('resource_version', '<=', through)
+        .delete();
+      return Number(deleted ?? 0);
+    });
+  }
+
+  async #maxRecorded(): Promise<number> {
+    const row = await this.#knex<ChangeRow>(CHANGES_TABLE)
+      .max({ rv: 'resource_version' })
+      .first();
+    return Math.max(
+      toNumber(row?.rv ?? 0),
+      await this.currentVersion().catch(() => 0),
+    );
+  }
+
+  async #read(after: number, limit: number): Promise<FeedChange[]> {
+    const rows = await this.#knex<ChangeRow>(CHANGES_TABLE)
+      .where('resource_version', '>', after)
+      .orderBy('resource_version')
+      .limit(limit);
+    return rows.map(toChange);
+  }
+
+  async #readNew() {
+    // Listeners follow from the first successful read, not from history.
+    this.#position ??= await this.#maxRecorded();
+    for (;;) {
+      const changes = await this.#read(this.#position!, BATCH);
+      for (const change of changes) {
+        this.#position = change.resourceVersion;
+        this.#dispatch(change);
+      }
+      if (changes.length < BATCH) return;
+    }
+  }
+
+  #dispatch(change: FeedChange) {
+    if (this.#listeners.size === 0) return;
+    const json = JSON.stringify(change);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(JSON.parse(json));
+      } catch (error) {
+        this.#logger?.error(
+          'Kratix object change listener failed',
+          error as Error,
+        );
+      }
+    }
+  }
+
+  #schedulePoll() {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.wake().finally(() => this.#schedulePoll());
+    }, this.#pollMs);
+    this.#timer.unref?.();
+  }
+
+  /** A connection of its own that waits for NOTIFY; re-made if it drops. */
+  async #listen() {
+    let connection: any;
+    const release = () => {
+      if (!connection) return;
+      const c = connection;
+      connection = undefined;
+      c.removeAllListeners?.('notification');
+      // Back in the pool, the connection must not keep listening.
+      Promise.resolve(c.query?.(`UNLISTEN ${CHANGES_CHANNEL}`))
+        .catch(() => undefined)
+        .finally(() =>
+          this.#knex.client.releaseConnection(c).catch(() => undefined),
+        );
+    };
+    const connect = async () => {
+      if (this.#stopped) return;
+      try {
+        connection = await this.#knex.client.acquireConnection();
+        connection.on('notification', () => this.wake());
+        connection.once('error', () => {
+          release();
+          setTimeout(connect, this.#pollMs).unref?.();
+        });
+        await connection.query(`LISTEN ${CHANGES_CHANNEL}`);
+      } catch (error) {
+        this.#logger?.warn(
+          `Kratix change feed could not LISTEN, polling only: ${error}`,
+        );
+        release();
+        setTimeout(connect, this.#pollMs * 5).unref?.();
+      }
+    };
+    this.#stopListening = release;
+    await connect();
+  }
+}
