@@ -89,13 +89,29 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         selectors?: Record<string, string>;
         dependencies?: boolean;
         resource?: [string, string][];
+        resourceDelete?: [string, string][];
+        labels?: Record<string, string>;
+        requiredPromises?: { name: string; version?: string }[];
+        schema?: Record<string, unknown>;
+        extraVersions?: { name: string; served: boolean }[];
+        /** Default: wait until Available. */
+        wait?: boolean;
       },
     ) {
+      const schema = {
+        openAPIV3Schema: options.schema ?? {
+          type: 'object',
+          'x-kubernetes-preserve-unknown-fields': true,
+        },
+      };
       await applyOk({
         apiVersion: 'platform.kratix.io/v1alpha1',
         kind: 'Promise',
-        metadata: { name },
+        metadata: { name, labels: options.labels ?? {} },
         spec: {
+          ...(options.requiredPromises
+            ? { requiredPromises: options.requiredPromises }
+            : {}),
           ...(options.selectors
             ? { destinationSelectors: [{ matchLabels: options.selectors }] }
             : {}),
@@ -108,17 +124,12 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
               scope: 'Namespaced',
               names: { kind: name, plural: `${name}s`, singular: name },
               versions: [
-                {
-                  name: 'v1alpha1',
-                  served: true,
-                  storage: true,
-                  schema: {
-                    openAPIV3Schema: {
-                      type: 'object',
-                      'x-kubernetes-preserve-unknown-fields': true,
-                    },
-                  },
-                },
+                { name: 'v1alpha1', served: true, storage: true, schema },
+                ...(options.extraVersions ?? []).map(v => ({
+                  ...v,
+                  storage: false,
+                  schema,
+                })),
               ],
             },
           },
@@ -137,11 +148,19 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
             ? {
                 resource: {
                   configure: options.resource.map(([p, s]) => pipeline(p, s)),
+                  ...(options.resourceDelete
+                    ? {
+                        delete: options.resourceDelete.map(([p, s]) =>
+                          pipeline(p, s),
+                        ),
+                      }
+                    : {}),
                 },
               }
             : {},
         },
       });
+      if (options.wait === false) return;
       await eventually(async () => {
         const p = (await b.api.get(`${V1}/promises/${name}`)).body;
         return p.status?.status === 'Available' && p;
@@ -488,6 +507,168 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         'the placement to be deleted',
       );
       expect(files()).toEqual([]);
+    });
+
+    it('keeps a Promise whose required Promises are missing Unavailable, and runs none of its requests until they are installed (requiredPromises)', async () => {
+      await destination('worker', {});
+      await promise('needs', {
+        requiredPromises: [{ name: 'base', version: 'v1' }],
+        resource: [['instance-configure', 'configure']],
+        wait: false,
+      });
+      const waiting = await conditionIs(
+        `${V1}/promises/needs`,
+        'RequirementsFulfilled',
+        'RequirementsNotInstalled',
+      );
+      expect(waiting.status).toMatchObject({
+        status: 'Unavailable',
+        requiredPromises: [
+          { name: 'base', version: 'v1', state: 'Requirement not installed' },
+        ],
+      });
+      expect(condition(waiting, 'RequirementsFulfilled')).toMatchObject({
+        status: 'False',
+        message: 'Requirements not fulfilled',
+      });
+      expect(condition(waiting, 'Available')).toMatchObject({
+        status: 'False',
+        reason: 'PromiseUnavailable',
+      });
+      await request('needs', 'r1');
+      const held = await conditionIs(
+        requestPath('needs', 'r1'),
+        'PromiseAvailable',
+        'PromiseRequirementsNotInstalled',
+      );
+      expect(condition(held, 'PromiseAvailable').status).toBe('False');
+      expect((await getOk('/api/v1/namespaces/default/pods')).items).toEqual(
+        [],
+      );
+
+      // The wrong version does not do; the right one does.
+      await promise('base', { labels: { 'kratix.io/promise-version': 'v0' } });
+      await eventually(async () => {
+        const p = (await b.api.get(`${V1}/promises/needs`)).body;
+        return (
+          p.status?.requiredPromises?.[0]?.state ===
+            'Requirement not installed at the specified version' && p
+        );
+      }, 'needs to see base at the wrong version');
+      await promise('base', { labels: { 'kratix.io/promise-version': 'v1' } });
+      const available = await conditionIs(
+        `${V1}/promises/needs`,
+        'Available',
+        'PromiseAvailable',
+      );
+      expect(condition(available, 'RequirementsFulfilled').status).toBe('True');
+      const ran = await conditionIs(
+        requestPath('needs', 'r1'),
+        'WorksSucceeded',
+        'AllWorksSucceeded',
+      );
+      expect(condition(ran, 'PromiseAvailable').status).toBe('True');
+    });
+
+    it('accepts requests at every version the Promise API serves, not only the storage version', async () => {
+      await destination('worker', {});
+      await promise('multi', {
+        resource: [['instance-configure', 'configure']],
+        extraVersions: [
+          { name: 'v1beta1', served: true },
+          { name: 'v1', served: false },
+        ],
+      });
+      const created = await b.api.apply(
+        JSON.stringify({
+          apiVersion: `${GROUP}/v1beta1`,
+          kind: 'multi',
+          metadata: { name: 'beta', namespace: 'default' },
+          spec: {},
+        }),
+      );
+      expect(created.status).toBe(200);
+      await conditionIs(
+        `/apis/${GROUP}/v1beta1/namespaces/default/multis/beta`,
+        'WorksSucceeded',
+        'AllWorksSucceeded',
+      );
+      expect(
+        (await b.api.get(`/apis/${GROUP}/v1/namespaces/default/multis`)).status,
+      ).toBe(404);
+    });
+
+    it('names the offending value in schema errors', async () => {
+      await promise('typed', {
+        schema: {
+          type: 'object',
+          properties: {
+            spec: {
+              type: 'object',
+              properties: {
+                engine: { type: 'string', enum: ['Redis', 'Postgres'] },
+                size: { type: 'integer', minimum: 1 },
+              },
+            },
+          },
+        },
+      });
+      const res = await b.api.apply(
+        JSON.stringify({
+          apiVersion: `${GROUP}/v1alpha1`,
+          kind: 'typed',
+          metadata: { name: 'bad', namespace: 'default' },
+          spec: { engine: 'Redii', size: 0 },
+        }),
+      );
+      expect(res.status).toBe(422);
+      expect(res.body.message).toContain('Unsupported value: "Redii"');
+      expect(res.body.message).toContain('Invalid value: 0');
+      expect(res.body.message).not.toContain('undefined');
+    });
+
+    it("reports a deleting request's delete workflow in status.message, and a Promise waiting on it logs so once", async () => {
+      await destination('worker', {});
+      await promise('stuck', {
+        resource: [['instance-configure', 'configure']],
+        resourceDelete: [['cleanup', 'stage-two']],
+      });
+      await request('stuck', 'r1');
+      await conditionIs(
+        requestPath('stuck', 'r1'),
+        'WorksSucceeded',
+        'AllWorksSucceeded',
+      );
+      await b.api.del(`${V1}/promises/stuck`).expect(200);
+      const failing = await eventually(async () => {
+        const r = (await b.api.get(requestPath('stuck', 'r1'))).body;
+        return (
+          r.status?.message?.startsWith('Deleting: delete workflow failed:') &&
+          r
+        );
+      }, 'the request to report its failing delete workflow');
+      expect(condition(failing, 'DeleteWorkflowCompleted').status).toBe(
+        'False',
+      );
+      // Retried with backoff: by its third failure the Promise has looked
+      // at its requests several times (every 2 s).
+      await eventually(
+        async () => {
+          const events = (
+            await getOk(
+              '/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=r1,reason=Failed Pipeline',
+            )
+          ).items;
+          return events[0]?.count >= 3;
+        },
+        'three failed delete runs',
+        30_000,
+      );
+      expect(
+        b.logs.filter(l =>
+          l.message.startsWith('Promise stuck: waiting for 1 resource request'),
+        ),
+      ).toHaveLength(1);
     });
 
     it('writes no canary files with initWorkloads.enabled false, removes existing ones, and is Ready as Kratix says', async () => {

@@ -109,6 +109,8 @@ export interface PromiseSpec {
   dependencies?: Record<string, unknown>[];
   destinationSelectors?: Selector[];
   workflows?: { promise?: WorkflowSet; resource?: WorkflowSet };
+  /** Promises (and versions) that must be installed and Available first. */
+  requiredPromises?: { name: string; version?: string }[];
 }
 
 export type PromiseObject = KubeObject<PromiseSpec>;

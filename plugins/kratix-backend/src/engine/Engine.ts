@@ -5,6 +5,7 @@ import {
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
   LABEL_WORK,
+  PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import {
   InProcessPipeline,
@@ -222,6 +223,10 @@ export class Engine {
     const kind = kinds.byKind(object.apiVersion, object.kind);
     if (!kind) return [];
     if (sameKind(kind, PROMISE_KIND)) {
+      if (specChanged || previous?.status?.status !== object.status?.status) {
+        // Promises requiring this one may become (un)available.
+        this.enqueueDependentsOf(meta.name);
+      }
       return specChanged ? [{ type: 'promise', name: meta.name }] : [];
     }
     if (sameKind(kind, DESTINATION_KIND)) {
@@ -298,6 +303,23 @@ export class Engine {
       this.enqueueDestinationsOf(kind.kind, meta.name);
     }
     return [];
+  }
+
+  private enqueueDependentsOf(promiseName: string) {
+    this.options.store
+      .list(PROMISE_KIND)
+      .then(async promises => {
+        for (const p of promises as PromiseObject[]) {
+          if (p.spec?.requiredPromises?.some(r => r.name === promiseName)) {
+            await this.enqueue({ type: 'promise', name: p.metadata.name });
+          }
+        }
+      })
+      .catch(e =>
+        this.options.logger.error(
+          `could not enqueue Promises requiring ${promiseName}: ${e}`,
+        ),
+      );
   }
 
   private enqueueDestinationsOf(stateStoreKind: string, name: string) {

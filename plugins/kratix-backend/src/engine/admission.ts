@@ -126,7 +126,13 @@ function pipelineNameCauses(promise: PromiseObject): FieldCause[] {
  * accepted so CRD schemas compile, enforced where it matters.
  */
 function createAjv() {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  // verbose: errors carry the offending value, which every message shows.
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    useDefaults: true,
+    verbose: true,
+  });
   addFormats(ajv);
   for (const keyword of [
     'x-kubernetes-preserve-unknown-fields',
@@ -441,10 +447,11 @@ export class EngineAdmission implements Admission {
     const schema = version?.schema?.openAPIV3Schema;
     if (!schema) return undefined;
     const key = JSON.stringify(schema);
-    const cached = this.validators.get(kind.promiseName!);
+    const cacheKey = `${kind.promiseName}/${kind.version}`;
+    const cached = this.validators.get(cacheKey);
     if (cached?.key === key) return cached.fn;
     const fn = this.ajv.compile(schema);
-    this.validators.set(kind.promiseName!, { key, fn });
+    this.validators.set(cacheKey, { key, fn });
     return fn;
   }
 }

@@ -144,17 +144,41 @@ export class InMemoryKindRegistry implements KindRegistry {
   }
 
   byPlural(group: string, version: string, plural: string) {
-    return this.list().find(
-      k => k.group === group && k.version === version && k.plural === plural,
+    return (
+      this.list().find(
+        k => k.group === group && k.version === version && k.plural === plural,
+      ) ??
+      this.servedVersion(k => k.group === group && k.plural === plural, version)
     );
   }
 
   byKind(apiVersion: string, kind: string) {
-    return this.list().find(
-      k =>
-        (k.group ? `${k.group}/${k.version}` : k.version) === apiVersion &&
-        k.kind === kind,
+    const slash = apiVersion.indexOf('/');
+    return (
+      this.list().find(
+        k =>
+          (k.group ? `${k.group}/${k.version}` : k.version) === apiVersion &&
+          k.kind === kind,
+      ) ??
+      this.servedVersion(
+        k => k.group === apiVersion.slice(0, slash) && k.kind === kind,
+        apiVersion.slice(slash + 1),
+      )
     );
+  }
+
+  /**
+   * Every version a Promise's API serves is requestable, as with a CRD;
+   * objects are stored by group and kind, as sent (no conversion).
+   */
+  private servedVersion(match: (k: KindInfo) => boolean, version: string) {
+    const kind = [...this.promiseKinds.values()].find(match);
+    if (!kind) return undefined;
+    const promise = this.promises.get(kind.promiseName!);
+    const served = (promise?.spec?.api?.spec?.versions ?? []).some(
+      v => v.name === version && v.served !== false,
+    );
+    return served ? { ...kind, version } : undefined;
   }
 
   /** The Promise-defined kind with this group and kind, whatever the version. */

@@ -10,6 +10,7 @@ import { PROMISE_KIND } from './kinds';
 import {
   clearManualReconciliation,
   deleteIfExists,
+  isEqual,
   removeFinalizer,
   setCondition,
   wantsManualReconciliation,
@@ -51,6 +52,77 @@ function staticDependenciesWork(promise: PromiseObject) {
   ];
 }
 
+/** Kratix's Promise `Available` condition. */
+const AVAILABLE = {
+  type: 'Available',
+  status: 'True' as const,
+  reason: 'PromiseAvailable',
+  message: 'Ready to fulfil resource requests',
+};
+const UNAVAILABLE = {
+  type: 'Available',
+  status: 'False' as const,
+  reason: 'PromiseUnavailable',
+  message: 'Cannot fulfil resource requests',
+};
+
+/** A safety net: a required Promise becoming Available enqueues us too. */
+const REQUIREMENTS_RETRY_MS = 30_000;
+const REQUIREMENT_INSTALLED = 'Requirement installed';
+/** Kratix reads a Promise's version from this label. */
+export const LABEL_PROMISE_VERSION = 'kratix.io/promise-version';
+
+/**
+ * Kratix's `spec.requiredPromises`: each must exist, at the version asked
+ * for (its `kratix.io/promise-version` label), and be Available.
+ */
+async function evaluateRequirements(
+  ctx: EngineContext,
+  promise: PromiseObject,
+) {
+  const statuses: { name: string; version?: string; state: string }[] = [];
+  let reason = '';
+  for (const req of promise.spec?.requiredPromises ?? []) {
+    const required = (await ctx.store.get({
+      ...PROMISE_KIND,
+      name: req.name,
+    })) as PromiseObject | undefined;
+    let state = REQUIREMENT_INSTALLED;
+    if (!required) {
+      state = 'Requirement not installed';
+      reason = reason || 'RequirementsNotInstalled';
+    } else if (
+      req.version &&
+      required.metadata.labels?.[LABEL_PROMISE_VERSION] !== req.version
+    ) {
+      state = 'Requirement not installed at the specified version';
+      reason = reason || 'RequirementsNotInstalled';
+    } else if (required.status?.status !== 'Available') {
+      state = 'Requirement not available';
+      reason = reason || 'RequirementsNotAvailable';
+    }
+    statuses.push({
+      name: req.name,
+      ...(req.version ? { version: req.version } : {}),
+      state,
+    });
+  }
+  const condition = reason
+    ? {
+        type: 'RequirementsFulfilled',
+        status: 'False' as const,
+        reason,
+        message: 'Requirements not fulfilled',
+      }
+    : {
+        type: 'RequirementsFulfilled',
+        status: 'True' as const,
+        reason: 'RequirementsInstalled',
+        message: 'Requirements fulfilled',
+      };
+  return { condition, statuses };
+}
+
 /**
  * Installs a Promise: its API (the kind becomes requestable as soon as the
  * Promise is stored), its static dependencies Work and its promise workflows.
@@ -69,10 +141,38 @@ export async function reconcilePromise(
   }
   const generation = promise.metadata.generation ?? 1;
   let status: Record<string, any> = { ...(promise.status ?? {}) };
+  const wasAvailable = status.status === 'Available';
   const kind = ctx.kinds.forPromise(name);
   if (kind) {
     status.apiVersion = `${kind.group}/${kind.version}`;
     status.kind = kind.kind;
+  }
+
+  const requirements = await evaluateRequirements(ctx, promise);
+  status.conditions = setCondition(status.conditions, requirements.condition);
+  if (requirements.statuses.length) {
+    status.requiredPromises = requirements.statuses;
+  } else {
+    delete status.requiredPromises;
+  }
+  if (requirements.condition.status !== 'True') {
+    // Kratix: nothing is installed, and requests wait, until they are.
+    status.status = 'Unavailable';
+    status.conditions = setCondition(status.conditions, UNAVAILABLE);
+    if (!isEqual(promise.status?.requiredPromises, requirements.statuses)) {
+      for (const r of requirements.statuses.filter(
+        x => x.state !== REQUIREMENT_INSTALLED,
+      )) {
+        await ctx.events.record(
+          promise,
+          'Normal',
+          requirements.condition.reason,
+          `Waiting for required Promise ${r.name}: ${r.state}`,
+        );
+      }
+    }
+    await writeStatus(ctx.store, promise, status);
+    return { requeueAfterMs: REQUIREMENTS_RETRY_MS };
   }
 
   await syncWorks(
@@ -87,6 +187,7 @@ export async function reconcilePromise(
     staticDependenciesWork(promise),
   );
 
+  let rerunRequests = false;
   if (
     status.observedGeneration !== generation ||
     wantsManualReconciliation(promise)
@@ -104,6 +205,7 @@ export async function reconcilePromise(
         message: `pipeline "${outcome.pipeline}" failed: ${outcome.message}`,
       });
       status.status = 'Unavailable';
+      status.conditions = setCondition(status.conditions, UNAVAILABLE);
       status.observedGeneration = generation;
       await writeStatus(ctx.store, promise, status);
       await clearManualReconciliation(ctx.store, promise);
@@ -129,20 +231,35 @@ export async function reconcilePromise(
       message: 'Pipelines completed',
     });
     status.observedGeneration = generation;
-    // Resource requests re-run their workflows against the new Promise.
-    if (kind) {
-      for (const r of await ctx.store.list(kind)) {
-        await ctx.enqueue(
-          resourceKey(kind, r.metadata.namespace!, r.metadata.name),
-        );
-      }
-    }
+    rerunRequests = true;
   }
   status.status = 'Available';
+  status.conditions = setCondition(status.conditions, AVAILABLE);
   await writeStatus(ctx.store, promise, status);
+  if (!wasAvailable) {
+    await ctx.events.record(
+      promise,
+      'Normal',
+      'Available',
+      'Promise is available',
+    );
+  }
+  // Requests re-run their workflows against a new Promise, and start once
+  // it becomes Available; their controller checks that, so only after the
+  // status is written.
+  if (kind && (rerunRequests || !wasAvailable)) {
+    for (const r of await ctx.store.list(kind)) {
+      await ctx.enqueue(
+        resourceKey(kind, r.metadata.namespace!, r.metadata.name),
+      );
+    }
+  }
   await clearManualReconciliation(ctx.store, promise);
   return undefined;
 }
+
+/** How many requests each deleting Promise last said it waits for. */
+const waitingOn = new Map<string, number>();
 
 async function deletePromise(
   ctx: EngineContext,
@@ -162,11 +279,15 @@ async function deletePromise(
       }
     }
     if (requests.length > 0) {
-      ctx.logger.info(
-        `Promise ${name}: waiting for ${requests.length} resource request(s) to be deleted`,
-      );
+      if (waitingOn.get(name) !== requests.length) {
+        waitingOn.set(name, requests.length);
+        ctx.logger.info(
+          `Promise ${name}: waiting for ${requests.length} resource request(s) to be deleted`,
+        );
+      }
       return { requeueAfterMs: 2000 };
     }
+    waitingOn.delete(name);
   }
   const deleted = await runDeleteWorkflowOnce(ctx, {
     type: 'promise',

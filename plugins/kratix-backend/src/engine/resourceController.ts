@@ -6,7 +6,7 @@ import {
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
-import { WORK_KIND } from './kinds';
+import { PROMISE_KIND, WORK_KIND } from './kinds';
 import {
   clearManualReconciliation,
   labelsEqual,
@@ -58,10 +58,36 @@ export async function reconcileResource(
   if (!kind || !promise || promise.metadata.deletionTimestamp) {
     return undefined;
   }
+  // Kratix runs no workflow of a request while its Promise is Unavailable
+  // (requirements missing, its own workflow failed); becoming Available
+  // enqueues its requests again.
+  const stored = await ctx.store.get({
+    ...PROMISE_KIND,
+    name: kind.promiseName!,
+  });
+  if (stored?.status?.status !== 'Available') {
+    await writeStatus(ctx.store, object, {
+      ...(object.status ?? {}),
+      message: 'Pending',
+      conditions: setCondition(object.status?.conditions, {
+        type: 'PromiseAvailable',
+        status: 'False',
+        reason: 'PromiseRequirementsNotInstalled',
+        message: 'Promise Requirements are not installed',
+      }),
+    });
+    return undefined;
+  }
 
   const generation = object.metadata.generation ?? 1;
   const promiseGeneration = promise.metadata.generation ?? 1;
   let status: Record<string, any> = { ...(object.status ?? {}) };
+  status.conditions = setCondition(status.conditions, {
+    type: 'PromiseAvailable',
+    status: 'True',
+    reason: 'PromiseAvailable',
+    message: 'Promise Requirements are met',
+  });
   let current = object;
   if (
     status.observedGeneration !== generation ||
@@ -192,16 +218,48 @@ async function deleteResource(
   kind: ReturnType<EngineContext['kinds']['byGroupKind']>,
   owner: { namespace: string; labels: Record<string, string> },
 ): Promise<ReconcileResult | void> {
-  const deleted =
-    promise && kind
-      ? await runDeleteWorkflowOnce(ctx, {
-          type: 'resource',
-          object,
-          promise,
-          kind,
-        })
-      : object;
-  if (!(await deleteOwnedWorks(ctx, owner))) return { requeueAfterMs: 1000 };
+  let deleted = object;
+  if (promise && kind) {
+    const hasDeleteWorkflow =
+      (promise.spec?.workflows?.resource?.delete ?? []).length > 0;
+    if (hasDeleteWorkflow && !object.status?.deleteWorkflowCompleted) {
+      deleted = await writeStatus(ctx.store, object, {
+        ...(object.status ?? {}),
+        message: 'Deleting: delete workflow running',
+      });
+    }
+    try {
+      deleted = await runDeleteWorkflowOnce(ctx, {
+        type: 'resource',
+        object: deleted,
+        promise,
+        kind,
+      });
+    } catch (e) {
+      const fresh = await ctx.store.get({
+        group: kind.group,
+        kind: kind.kind,
+        namespace: object.metadata.namespace,
+        name: object.metadata.name,
+      });
+      if (fresh) {
+        await writeStatus(ctx.store, fresh, {
+          ...(fresh.status ?? {}),
+          message: `Deleting: delete workflow failed: ${(e as Error).message}`,
+        });
+      }
+      throw e;
+    }
+  }
+  if (!(await deleteOwnedWorks(ctx, owner))) {
+    await writeStatus(ctx.store, deleted, {
+      ...(deleted.status ?? {}),
+      message: deleted.status?.deleteWorkflowCompleted
+        ? 'Deleting: delete workflow completed; removing its Works'
+        : 'Deleting: removing its Works',
+    });
+    return { requeueAfterMs: 1000 };
+  }
   await ctx.runs.deleteFor({
     type: 'resource',
     object,

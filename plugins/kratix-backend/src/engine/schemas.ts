@@ -76,6 +76,17 @@ export const promiseSchema = {
       type: 'object',
       properties: {
         destinationSelectors: selectors,
+        requiredPromises: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              version: { type: 'string' },
+            },
+          },
+        },
         dependencies: {
           type: 'array',
           items: {
