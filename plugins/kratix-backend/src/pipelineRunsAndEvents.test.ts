@@ -245,8 +245,14 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
           `/api/v1/namespaces/default/pods/${pod.metadata.name}/log?container=pipeline-stage-0`,
         )
         .expect(200);
-      expect(log.text).toContain(
-        'Setting additional cluster selectors: pvCapacity=large',
+      // What the README shows.
+      expect(log.text).toBe(
+        [
+          'Generate ECK requests for default/example...',
+          'Setting additional cluster selectors: pvCapacity=large',
+          'Done',
+          '',
+        ].join('\n'),
       );
     });
 
