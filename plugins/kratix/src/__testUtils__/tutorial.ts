@@ -69,7 +69,8 @@ export function request(status?: Record<string, unknown>): KubeObject {
 /** The request's status while worker-1 lacks pvCapacity=large. */
 export function pendingRequestStatus(work = 'example-instance-configure-1a2b3') {
   return {
-    message:
+    message: 'Pending',
+    schedulingMessage:
       'Pending: needs environment=dev, pvCapacity=large; no destination has them all: worker-1 lacks pvCapacity=large',
     conditions: [
       { type: 'ConfigureWorkflowCompleted', status: 'True', reason: 'PipelinesExecutedSuccessfully', message: 'Pipelines completed' },
@@ -94,7 +95,8 @@ export function pendingRequestStatus(work = 'example-instance-configure-1a2b3') 
 
 export function scheduledRequestStatus(work = 'example-instance-configure-1a2b3') {
   return {
-    message: 'Scheduled to worker-1',
+    message: 'Resource requested',
+    schedulingMessage: 'Scheduled to worker-1',
     conditions: [
       { type: 'WorksSucceeded', status: 'True', reason: 'AllWorksSucceeded', message: 'All works succeeded' },
     ],

@@ -153,6 +153,7 @@ export function DestinationsPage() {
           }}
           variant="outlined"
           size="small"
+          style={{ minWidth: 110 }}
         >
           {PAGE_SIZES.map(n => (
             <MenuItem key={n} value={n}>

@@ -90,7 +90,7 @@ export function PromiseView(props: { name: string }) {
           <ConditionsTable conditions={promise.status?.conditions} />
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={6}>
+      <Grid item xs={12} md={4}>
         <InfoCard title="Destination selectors">
           {selectors.length === 0 ? (
             <Typography variant="body2">None: its dependencies and resources may go to any destination.</Typography>
@@ -105,7 +105,7 @@ export function PromiseView(props: { name: string }) {
           )}
         </InfoCard>
       </Grid>
-      <Grid item xs={12} md={6}>
+      <Grid item xs={12} md={8}>
         <InfoCard title="API">
           {kind ? (
             <>
@@ -235,7 +235,7 @@ export function PromiseView(props: { name: string }) {
                       </Link>
                     </TableCell>
                     <TableCell>{res.metadata.namespace}</TableCell>
-                    <TableCell>{res.status?.message ?? ''}</TableCell>
+                    <TableCell>{res.status?.schedulingMessage ?? res.status?.message ?? ''}</TableCell>
                     <TableCell>{(res.status?.destinations ?? []).join(', ')}</TableCell>
                   </TableRow>
                 ))}

@@ -141,7 +141,7 @@ function RequestFollower(props: {
       <Typography variant="h6" component="p" aria-live="polite" data-testid="request-progress">
         {scheduled
           ? `Scheduled on ${status!.destinations!.join(', ')}`
-          : status?.message ?? 'Created; waiting for its workflow to run…'}
+          : status?.schedulingMessage ?? 'Created; waiting for its workflow to run…'}
       </Typography>
       {!scheduled && !error && <Progress aria-label="Waiting for the request to be scheduled" />}
       {error && <KratixError error={error} />}

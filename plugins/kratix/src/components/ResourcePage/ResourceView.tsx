@@ -58,7 +58,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
           <Typography variant="h6" component="p" aria-live="polite" data-testid="scheduling-message">
             {destinations.length > 0 && !unscheduled
               ? `Scheduled on ${destinations.join(', ')}`
-              : status.message ?? 'Waiting for its workflow to run'}
+              : status.schedulingMessage ?? status.message ?? 'Waiting for its workflow to run'}
           </Typography>
           {status.misplaced && status.misplaced.length > 0 && (
             <Typography variant="body2" color="error">

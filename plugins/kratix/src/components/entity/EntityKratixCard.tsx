@@ -42,7 +42,7 @@ export function EntityKratixCard() {
       resourcePath(kind.value, target.namespace, target.name),
     );
     return {
-      text: r.status?.message ?? 'Waiting for its workflow',
+      text: r.status?.schedulingMessage ?? r.status?.message ?? 'Waiting for its workflow',
       link: links.resource({ ...kind.value, namespace: target.namespace, name: target.name }),
     };
   }, [entity.metadata.uid, kind.value]);
