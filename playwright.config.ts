@@ -34,10 +34,7 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   forbidOnly: !!env.CI,
-  reporter: [
-    ['list'],
-    ['json', { outputFile: `${results}/results.json` }],
-  ],
+  reporter: [['list'], ['json', { outputFile: `${results}/results.json` }]],
   outputDir: `${results}/artifacts`,
   globalTeardown: './packages/app/e2e-tests/teardown.ts',
   webServer: {
@@ -50,6 +47,7 @@ export default defineConfig({
   },
   use: {
     baseURL: `http://localhost:${env.KRATIX_PORT}`,
+    actionTimeout: 30_000,
     browserName: 'chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },

@@ -8,7 +8,13 @@ const os = require('node:os');
 const path = require('node:path');
 
 const version = require('../package.json').packageManager.replace(/^yarn@/, '');
-const release = path.join(__dirname, '..', '.yarn', 'releases', `yarn-${version}.cjs`);
+const release = path.join(
+  __dirname,
+  '..',
+  '.yarn',
+  'releases',
+  `yarn-${version}.cjs`,
+);
 
 if (!fs.existsSync(release)) {
   process.stderr.write(`Fetching Yarn ${version} through npm...\n`);
@@ -21,7 +27,10 @@ if (!fs.existsSync(release)) {
     ).trim();
     execFileSync('tar', ['xzf', tarball], { cwd: tmp, stdio: 'inherit' });
     fs.mkdirSync(path.dirname(release), { recursive: true });
-    fs.copyFileSync(path.join(tmp, 'package', 'bin', 'yarn.js'), `${release}.tmp`);
+    fs.copyFileSync(
+      path.join(tmp, 'package', 'bin', 'yarn.js'),
+      `${release}.tmp`,
+    );
     fs.renameSync(`${release}.tmp`, release);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

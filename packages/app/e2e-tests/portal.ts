@@ -17,27 +17,37 @@ export async function signInAsGuest(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
   // The nav element itself has no box of its own; its links do.
-  await expect(sidebar(page).getByRole('link', { name: 'Catalog' })).toBeVisible();
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Catalog' }),
+  ).toBeVisible();
 }
 
 export async function screenshot(page: Page, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    fullPage: true,
+  });
 }
 
-/** Fails on serious or critical violations, naming each rule and where. */
-export async function expectAccessible(page: Page) {
+/** Serious or critical axe violations on the page, each with its rule and where. */
+export async function axeViolations(page: Page): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
+  return violations
     .filter(v => v.impact === 'serious' || v.impact === 'critical')
     .map(
       v =>
-        `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+        `${new URL(page.url()).pathname}: ${v.impact} ${v.id}: ${
+          v.help
+        } at ${v.nodes
           .map(n => n.target.join(' '))
           .slice(0, 5)
           .join(', ')}`,
     );
-  expect(bad, `axe on ${page.url()}`).toEqual([]);
+}
+
+export async function expectAccessible(page: Page) {
+  expect(await axeViolations(page)).toEqual([]);
 }
 
 export const kratixApi = '/api/kratix';

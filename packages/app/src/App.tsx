@@ -5,6 +5,7 @@ import searchPlugin from '@backstage/plugin-search/alpha';
 import signalsPlugin from '@backstage/plugin-signals/alpha';
 import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
 import kratixPlugin from '@kratix-backstage/plugin-kratix/alpha';
+import { homeModule } from './modules/home';
 import { navModule } from './modules/nav';
 import { signInModule } from './modules/signIn';
 
@@ -16,6 +17,7 @@ export default createApp({
     searchPlugin,
     signalsPlugin,
     userSettingsPlugin,
+    homeModule,
     navModule,
     signInModule,
   ],

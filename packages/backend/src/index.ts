@@ -8,7 +8,7 @@ import { createBackend } from '@backstage/backend-defaults';
 const backend = createBackend();
 
 // Serves the built app (packages/app/dist) with its runtime config, so the
-// portal is one origin; `yarn dev` runs the app's dev server instead.
+// portal is one origin (scripts/start.sh builds it first).
 backend.add(import('@backstage/plugin-app-backend'));
 
 backend.add(import('@backstage/plugin-auth-backend'));

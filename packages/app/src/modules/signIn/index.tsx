@@ -6,7 +6,8 @@ import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 // to the Kratix API carry a real Backstage user token.
 const guestSignInPage = SignInPageBlueprint.make({
   params: {
-    loader: async () => props => <SignInPage {...props} providers={['guest']} />,
+    loader: async () => props =>
+      <SignInPage {...props} providers={['guest']} />,
   },
 });
 
