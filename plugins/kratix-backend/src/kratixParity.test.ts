@@ -200,6 +200,14 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         path.basename(f).startsWith('kratix-canary'),
       );
 
+    it('answers only once the bootstrap objects exist', async () => {
+      // No waiting: the first answer after start already has them.
+      const stores = await getOk(`${V1}/filesystemstatestores`);
+      expect(stores.items.map((o: any) => o.metadata.name)).toEqual([
+        'default',
+      ]);
+    });
+
     it('runs each pipeline of a workflow on the object as the pipelines before it left its status (test/core: stage: one)', async () => {
       await destination('worker', {});
       await promise('staged', {
@@ -627,7 +635,7 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
       expect(res.body.message).not.toContain('undefined');
     });
 
-    it("reports a deleting request's delete workflow in status.message, and a Promise waiting on it logs so once", async () => {
+    it("reports a deleting request's delete workflow in status.message, a Promise waiting on it logs so once, and finalizers: null releases it", async () => {
       await destination('worker', {});
       await promise('stuck', {
         resource: [['instance-configure', 'configure']],
@@ -669,6 +677,17 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
           l.message.startsWith('Promise stuck: waiting for 1 resource request'),
         ),
       ).toHaveLength(1);
+
+      // As in Kubernetes, `finalizers: null` lets the stuck request go, and
+      // the Promise with it.
+      await b.api
+        .patch(requestPath('stuck', 'r1'), { metadata: { finalizers: null } })
+        .expect(200);
+      await eventually(
+        async () => (await b.api.get(`${V1}/promises/stuck`)).status === 404,
+        'the Promise to go once its request is gone',
+      );
+      expect((await b.api.get(requestPath('stuck', 'r1'))).status).toBe(404);
     });
 
     it('writes no canary files with initWorkloads.enabled false, removes existing ones, and is Ready as Kratix says', async () => {

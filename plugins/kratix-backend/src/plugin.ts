@@ -23,6 +23,7 @@ import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
 import { recordLimitsFromConfig } from './engine/recordsConfig';
+import { createDeferred } from '@backstage/types';
 import {
   KRATIX_GROUP,
   KRATIX_VERSION,
@@ -108,6 +109,13 @@ export const kratixPlugin = createBackendPlugin({
           workers: config.getOptionalNumber('kratix.engine.workers'),
           records: recordLimitsFromConfig(config),
         });
+        // Answer only once the bootstrap objects exist: an early client must
+        // not see, say, an empty list of Destinations.
+        const bootstrapped = createDeferred();
+        httpRouter.use(async (_req, _res, next) => {
+          await bootstrapped;
+          next();
+        });
         httpRouter.use(
           await createRouter({
             store,
@@ -122,14 +130,18 @@ export const kratixPlugin = createBackendPlugin({
         // bad token is answered with a Kubernetes Status like any other error.
         httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
         lifecycle.addStartupHook(async () => {
-          await engine.start();
-          await bootstrapObjects({
-            files: config.getOptionalStringArray('kratix.bootstrap') ?? [],
-            store,
-            kinds,
-            admission,
-            logger,
-          });
+          try {
+            await engine.start();
+            await bootstrapObjects({
+              files: config.getOptionalStringArray('kratix.bootstrap') ?? [],
+              store,
+              kinds,
+              admission,
+              logger,
+            });
+          } finally {
+            bootstrapped.resolve();
+          }
         });
         lifecycle.addShutdownHook(() => engine.stop());
       },

@@ -256,17 +256,15 @@ export class EngineAdmission implements Admission {
       );
     }
     if (sameKind(kind, PROMISE_KIND) || kind.promiseName) {
-      const finalizers = new Set(
-        copy.metadata.finalizers ?? previous?.metadata.finalizers ?? [],
-      );
+      // What the client sent, as in Kubernetes: `finalizers: null` in a
+      // merge patch removes them (apply keeps what it did not set).
+      const finalizers = new Set(copy.metadata.finalizers ?? []);
       if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
       copy.metadata.finalizers = [...finalizers];
     } else if (sameKind(kind, DESTINATION_KIND)) {
       // As Kratix: only `cleanup: all` has anything to do before the
       // Destination goes; with `none` its placements and files stay.
-      const finalizers = new Set(
-        copy.metadata.finalizers ?? previous?.metadata.finalizers ?? [],
-      );
+      const finalizers = new Set(copy.metadata.finalizers ?? []);
       finalizers.delete(FINALIZER);
       const cleanupAll = (copy as DestinationObject).spec?.cleanup === 'all';
       if (previous?.metadata.deletionTimestamp) {
