@@ -5,6 +5,8 @@ import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
 import { EventRecorder } from './events';
 import { EVENT_KIND } from './kinds';
 
+jest.setTimeout(60_000);
+
 const databases = kratixTestDatabases();
 
 const work = (name: string, uid: string): KubeObject => ({
@@ -14,10 +16,15 @@ const work = (name: string, uid: string): KubeObject => ({
 });
 
 describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
+  const stores: DatabaseObjectStore[] = [];
+  // Its change feed holds a connection (LISTEN on PostgreSQL).
+  afterEach(() => stores.splice(0).forEach(s => s.feed.stop()));
+
   async function setup(limits = { ttlMs: 60_000, perObject: 3 }) {
     const store = await DatabaseObjectStore.create({
       database: await initDatabase(databases, id),
     });
+    stores.push(store);
     let now = Date.parse('2026-01-01T00:00:00Z');
     const clock = {
       advance: (ms: number) => {
