@@ -8,6 +8,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
+import Paper from '@material-ui/core/Paper';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -121,11 +122,13 @@ export function DestinationsPage() {
   return (
     <Content>
       <ContentHeader title="Destinations" />
-      <form
+      <Paper
+        component="form"
         role="search"
         aria-label="Filter destinations"
         onSubmit={applySelector}
-        style={{ display: 'flex', gap: 8, alignItems: 'flex-start', marginBottom: 16 }}
+        // On paper, not the page's grey, so the field's labels keep their contrast.
+        style={{ display: 'flex', gap: 8, alignItems: 'flex-start', marginBottom: 16, padding: 16 }}
       >
         <TextField
           id="kratix-label-selector"
@@ -161,7 +164,7 @@ export function DestinationsPage() {
             </MenuItem>
           ))}
         </TextField>
-      </form>
+      </Paper>
       {loading && !value && <Progress aria-label="Loading destinations" />}
       {error && <KratixError error={error} title="Could not load destinations" />}
       {value && value.items.length === 0 && (

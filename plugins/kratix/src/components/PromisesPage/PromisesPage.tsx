@@ -111,7 +111,8 @@ export function PromisesPage() {
       {value && value.length > 0 && (
         <Table<PromiseRow>
           title={`Promises (${value.length})`}
-          options={{ paging: value.length > 20, pageSize: 20, search: true }}
+          // Sorting off: material-table's sort buttons nest a control in the header cell.
+          options={{ paging: value.length > 20, pageSize: 20, search: true, sorting: false }}
           columns={columns}
           data={value}
         />

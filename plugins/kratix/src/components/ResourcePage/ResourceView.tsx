@@ -1,4 +1,4 @@
-import { EmptyState, InfoCard, Link, Progress } from '@backstage/core-components';
+import { EmptyState, InfoCard, Link, Progress, StatusWarning } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import Table from '@material-ui/core/Table';
@@ -61,9 +61,11 @@ export function ResourceView(props: { resource: ResourceRef }) {
               : status.schedulingMessage ?? status.message ?? 'Waiting for its workflow to run'}
           </Typography>
           {status.misplaced && status.misplaced.length > 0 && (
-            <Typography variant="body2" color="error">
-              Misplaced on {status.misplaced.flatMap(m => m.destinations).join(', ')}: these
-              destinations no longer match, but keep the workloads (as in Kratix).
+            <Typography variant="body2">
+              <StatusWarning>
+                Misplaced on {status.misplaced.flatMap(m => m.destinations).join(', ')}: these
+                destinations no longer match, but keep the workloads (as in Kratix).
+              </StatusWarning>
             </Typography>
           )}
           {value.promise && (
@@ -75,7 +77,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
       </Grid>
       {value.explanations.length > 0 && (
         <Grid item xs={12}>
-          <InfoCard title="Why it is not placed">
+          <InfoCard title={unscheduled ? 'Why it is not placed' : 'Why it no longer matches where it is'}>
             {value.explanations.map(e => (
               <section key={`${e.work}/${e.id}`} aria-label={`Explanation for ${e.work} group ${e.directory}`}>
                 <Typography variant="subtitle1" component="h3">
@@ -90,7 +92,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
                   What if
                 </Typography>
                 <WhatIfControl
-                  groups={value.explanations.map(e => ({ directory: e.directory, selectors: e.selectors }))}
+                  groups={value.explanations.map(e => ({ directory: e.directory, selectors: e.selectors, placedOn: e.placedOn }))}
                   destinations={whatIfDestinations}
                   onApplied={refreshAfterChange}
                   initial={{
@@ -104,12 +106,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
           </InfoCard>
         </Grid>
       )}
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Conditions">
-          <ConditionsTable conditions={status.conditions} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
+      <Grid item xs={12}>
         <InfoCard title="Workload groups">
           {groups.length === 0 ? (
             <Typography variant="body2" color="textSecondary">
@@ -175,6 +172,11 @@ export function ResourceView(props: { resource: ResourceRef }) {
               </TableBody>
             </Table>
           )}
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Conditions">
+          <ConditionsTable conditions={status.conditions} />
         </InfoCard>
       </Grid>
       <Grid item xs={12}>

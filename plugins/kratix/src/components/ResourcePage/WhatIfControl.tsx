@@ -6,6 +6,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import {
   DestinationObject,
+  DestinationVerdict,
   explainScheduling,
   TaggedSelector,
   validateLabelKey,
@@ -21,6 +22,20 @@ import { useWhatIf } from '../DestinationsPage/useWhatIf';
 export interface PendingGroup {
   directory: string;
   selectors: TaggedSelector[];
+  /** Where it is already (misplaced) placed. */
+  placedOn?: string[];
+}
+
+function outcomeText(
+  o: { directory: string; verdict: DestinationVerdict; placed?: boolean },
+  label: string,
+): string {
+  const d = o.verdict.name;
+  const subject = o.directory === '.' ? 'this resource' : `this resource's ${o.directory} group`;
+  if (!o.verdict.matches) return `Adding ${label} would not be enough: ${verdictText(o.verdict)}.`;
+  return o.placed
+    ? `Adding ${label} to ${d} would make ${d} match ${subject} again.`
+    : `Adding ${label} to ${d} would place ${subject} on ${d}.`;
 }
 
 /**
@@ -83,7 +98,7 @@ export function WhatIfControl(props: {
     ? props.groups.map(g => {
         const v = explainScheduling(g.selectors, [candidateOf(preview.target, labelsAfter)])
           .destinations[0];
-        return { directory: g.directory, verdict: v };
+        return { directory: g.directory, verdict: v, placed: g.placedOn?.includes(v.name) };
       })
     : [];
   const label = preview ? `${preview.key}=${preview.value}` : '';
@@ -140,11 +155,7 @@ export function WhatIfControl(props: {
         <div aria-live="polite" aria-label="What-if outcome">
           {outcomes.map(o => (
             <Typography key={o.directory} variant="body1">
-              {o.verdict.matches
-                ? `Adding ${label} to ${preview.target.metadata.name} would place this resource${
-                    o.directory === '.' ? '' : `'s ${o.directory} group`
-                  } on ${preview.target.metadata.name}.`
-                : `Adding ${label} would not be enough: ${verdictText(o.verdict)}.`}
+              {outcomeText(o, label)}
             </Typography>
           ))}
           {server.value && server.value.length > 0 && (

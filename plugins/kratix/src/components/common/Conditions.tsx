@@ -51,7 +51,7 @@ export function ConditionsTable(props: { conditions?: Condition[] }) {
         {conditions.map(c => (
           <TableRow key={c.type}>
             <TableCell>{c.type}</TableCell>
-            <TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>
               <ConditionStatus condition={c} text={c.status} />
             </TableCell>
             <TableCell>{c.reason}</TableCell>
