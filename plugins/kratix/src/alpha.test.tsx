@@ -4,7 +4,8 @@ import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import { createExtensionTester, renderTestApp } from '@backstage/frontend-test-utils';
-import kratixPlugin, { kratixPage } from './alpha';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import kratixPlugin, { kratixEntityContent, kratixPage } from './alpha';
 import { kratixApiRef } from './api/KratixApi';
 import { FakeKratix } from './__testUtils__/fakeKratix';
 import { testClient } from './__testUtils__/render';
@@ -18,6 +19,19 @@ describe('kratix plugin in the new frontend system', () => {
     const tester = createExtensionTester(kratixPage);
     expect(tester.get(coreExtensionData.routePath)).toBe('/kratix');
     expect(tester.get(coreExtensionData.title)).toBe('Kratix');
+  });
+
+  it('offers the entity tab only on entities with kratix.io/ annotations', () => {
+    const tester = createExtensionTester(kratixEntityContent);
+    const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction)!;
+    const entity = (annotations: Record<string, string>) => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'x', annotations },
+    });
+    expect(filter(entity({ 'kratix.io/promise-name': 'elastic-cloud' }))).toBe(true);
+    expect(filter(entity({ 'github.com/project-slug': 'a/b' }))).toBe(false);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/kratix');
   });
 
   it('renders the page extension and navigates between its pages', async () => {
