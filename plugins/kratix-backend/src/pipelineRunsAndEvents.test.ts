@@ -65,7 +65,11 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
       expect(res.status).toBe(200);
     }
 
-    async function promise(name: string, script: string) {
+    async function promise(
+      name: string,
+      script: string,
+      promiseScript?: string,
+    ) {
       await apply({
         apiVersion: 'platform.kratix.io/v1alpha1',
         kind: 'Promise',
@@ -96,6 +100,24 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
             },
           },
           workflows: {
+            ...(promiseScript
+              ? {
+                  promise: {
+                    configure: [
+                      {
+                        apiVersion: 'platform.kratix.io/v1alpha1',
+                        kind: 'Pipeline',
+                        metadata: { name: 'promise-configure' },
+                        spec: {
+                          containers: [
+                            { name: 'main', image: image(promiseScript) },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                }
+              : {}),
             resource: {
               configure: [
                 {
@@ -254,6 +276,36 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
           '',
         ].join('\n'),
       );
+    });
+
+    it('records promise workflow runs in kratix-platform-system, without a resource name', async () => {
+      await promise('own', 'configure', 'configure');
+      const [pod] = await eventually(async () => {
+        const items = (
+          await b.api
+            .get(
+              `/api/v1/namespaces/${SYSTEM}/pods?labelSelector=kratix.io/workflow-type%3Dpromise`,
+            )
+            .expect(200)
+        ).body.items;
+        return (
+          items.length === 1 && items[0].status.phase !== 'Running' && items
+        );
+      }, 'the promise workflow run');
+      expect(pod.metadata.name).toMatch(
+        /^kratix-own-promise-configure-[0-9a-f]{5}$/,
+      );
+      expect(pod.metadata.labels).toEqual({
+        'kratix-promise-id': 'own',
+        'kratix.io/promise-name': 'own',
+        'kratix.io/pipeline-name': 'promise-configure',
+        'kratix.io/workflow-type': 'promise',
+        'kratix.io/workflow-action': 'configure',
+      });
+      expect(pod.status.phase).toBe('Succeeded');
+      // Across namespaces too.
+      const all = (await b.api.get('/api/v1/pods').expect(200)).body.items;
+      expect(all.map((p: any) => p.metadata.name)).toEqual([pod.metadata.name]);
     });
 
     it('records a failed run with its exit code, and the ConfigureWorkflowFailed event', async () => {
