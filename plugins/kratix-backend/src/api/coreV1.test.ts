@@ -62,7 +62,7 @@ describe('coreV1Router', () => {
   });
   afterAll(() => store.feed.stop());
 
-  function app(result: AuthorizeResult) {
+  function app(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
     const permissions = mockServices.permissions.mock({
       authorize: async requests => requests.map(() => ({ result })),
     });
