@@ -78,6 +78,23 @@ export function repositoryUrlKind(url: string): UrlKind {
   );
 }
 
+/**
+ * A URL fit for messages: credentials written into it (a token in
+ * `https://user:token@host/...`) are left out, and scrubbed wherever git
+ * itself repeats them.
+ */
+function withoutCredentials(url: string): { shown: string; hidden: string[] } {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return { shown: url, hidden: [] };
+    const hidden = [parsed.password, decodeURIComponent(parsed.password)];
+    parsed.password = '';
+    return { shown: parsed.toString(), hidden };
+  } catch {
+    return { shown: url, hidden: [] };
+  }
+}
+
 /** Single-quoted for the shell git runs GIT_SSH_COMMAND with. */
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -85,6 +102,7 @@ export interface GitStateStoreWriterFactoryOptions {
   secrets: SecretSource;
   /** Where working copies are kept, one per store. Default: below the OS temp directory. */
   cacheDir?: string;
+  /** Default 5 s, Kratix's: a push refused because the branch moved fetches at once anyway. */
   minimumFetchIntervalMs?: number;
 }
 
@@ -161,7 +179,8 @@ export class GitStateStoreWriterFactory implements StateStoreWriterFactory {
       throw fail(`unknown authMethod: ${authMethod}`);
     }
 
-    const secretValues = this.options.secrets.values();
+    const { shown, hidden } = withoutCredentials(url);
+    const secretValues = [...this.options.secrets.values(), ...hidden];
     return redactingWriter(
       new GitStateStoreWriter({
         url,
@@ -173,10 +192,10 @@ export class GitStateStoreWriterFactory implements StateStoreWriterFactory {
         },
         auth,
         workDir,
-        minimumFetchIntervalMs: this.options.minimumFetchIntervalMs,
+        minimumFetchIntervalMs: this.options.minimumFetchIntervalMs ?? 5_000,
       }),
       secretValues,
-      message => `repository ${url} (branch ${branch}): ${message}`,
+      message => `repository ${shown} (branch ${branch}): ${message}`,
     );
   }
 }

@@ -399,3 +399,32 @@ describe('GitStateStoreWriterFactory', () => {
     ).rejects.toThrow(/ssh needs an ssh url/);
   });
 });
+
+describe('GitStateStore errors', () => {
+  it('never show a token written into the URL', async () => {
+    const factory = new GitStateStoreWriterFactory({
+      secrets: new ConfigSecrets([
+        { name: 'git', data: { password: 'pw-1234' } },
+      ]),
+    });
+    const writer = await factory.create({
+      apiVersion: 'platform.kratix.io/v1alpha1',
+      kind: 'GitStateStore',
+      metadata: { name: 'token-in-url' },
+      spec: {
+        // Nothing listens on port 9 (discard): the fetch fails at once.
+        url: 'http://someone:tok-en-5678@127.0.0.1:9/r.git',
+        secretRef: { name: 'git' },
+      },
+    });
+    const error: Error = await writer.list('').then(
+      () => new Error('listed'),
+      e => e,
+    );
+    expect(error.message).toMatch(
+      /^repository http:\/\/someone@127\.0\.0\.1:9\/r\.git \(branch main\): git fetch failed/,
+    );
+    expect(error.message).not.toContain('tok-en-5678');
+    expect(error.message).not.toContain('pw-1234');
+  });
+});

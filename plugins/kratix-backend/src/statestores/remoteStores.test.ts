@@ -250,7 +250,7 @@ spec:
         return c?.status === 'False' && c;
       }, 'the placement to report the failed write');
       expect(failed.message).toMatch(
-        /^repository http:\/\/127\.0\.0\.1:\d+\/state\.git \(branch main\): git fetch failed/,
+        /^repository http:\/\/127\.0\.0\.1:\d+\/state\.git \(branch main\): git (fetch|push) failed/,
       );
       expect(failed.message).not.toContain('git-password-42');
 

@@ -9,6 +9,8 @@ import { AddressInfo } from 'node:net';
 export class TestGitHttpServer {
   /** Pushes it accepted to run (git-receive-pack POSTs). */
   pushes = 0;
+  /** Every HTTP request it answered. */
+  requests = 0;
   private server?: http.Server;
   private port = 0;
 
@@ -37,6 +39,7 @@ export class TestGitHttpServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    this.requests++;
     const expected = `Basic ${Buffer.from(
       `${this.username}:${this.password}`,
     ).toString('base64')}`;
