@@ -28,6 +28,7 @@ import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
 import { requestSchemaOf, schemaFields } from '../../lib/schema';
 import { useLiveData } from '../../lib/useLiveData';
+import { nameList } from '../../lib/nameList';
 import { workGroups } from '../../lib/whatIf';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
@@ -75,7 +76,7 @@ export function PromiseView(props: { name: string }) {
   const groups = works.flatMap(w => workGroups(w).map(g => ({ work: w.metadata.name, ...g })));
   const waiting = groups.some(g => g.unscheduled);
   const neededText = Object.entries(needed).map(([k, v]) => `${k}=${v}`).join(', ');
-  let statusText = `Dependencies placed on ${[...new Set(groups.flatMap(g => g.destinations))].join(', ')}`;
+  let statusText = `Dependencies placed on ${nameList([...new Set(groups.flatMap(g => g.destinations))])}`;
   if (groups.length === 0) statusText = 'No dependencies to schedule';
   else if (waiting) statusText = `Waiting for a destination with ${neededText || 'matching labels'}`;
 
@@ -172,7 +173,7 @@ export function PromiseView(props: { name: string }) {
                     <TableCell>
                       {g.unscheduled
                         ? 'not scheduled'
-                        : g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)).join(', ')}
+                        : nameList(g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)))}
                     </TableCell>
                     <TableCell>{g.summary}</TableCell>
                   </TableRow>
@@ -236,7 +237,7 @@ export function PromiseView(props: { name: string }) {
                     </TableCell>
                     <TableCell>{res.metadata.namespace}</TableCell>
                     <TableCell>{res.status?.schedulingMessage ?? res.status?.message ?? ''}</TableCell>
-                    <TableCell>{(res.status?.destinations ?? []).join(', ')}</TableCell>
+                    <TableCell>{nameList(res.status?.destinations ?? [])}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>

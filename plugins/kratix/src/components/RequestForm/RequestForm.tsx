@@ -11,6 +11,7 @@ import { KratixApiError, StatusCause } from '../../api/errors';
 import { resourceKindOf, resourcePath, resourcesPath } from '../../api/paths';
 import { requestSchemaOf, toFormSchema } from '../../lib/schema';
 import { useLiveData } from '../../lib/useLiveData';
+import { nameList } from '../../lib/nameList';
 import { KratixError } from '../common/KratixError';
 import { CheckboxWidget } from './CheckboxWidget';
 import { useKratixLinks } from '../common/useKratixLinks';
@@ -140,7 +141,7 @@ function RequestFollower(props: {
     <InfoCard title={`Requested ${props.namespace}/${props.name}`}>
       <Typography variant="h6" component="p" aria-live="polite" data-testid="request-progress">
         {scheduled
-          ? `Scheduled on ${status!.destinations!.join(', ')}`
+          ? `Scheduled on ${nameList(status!.destinations!)}`
           : status?.schedulingMessage ?? 'Created; waiting for its workflow to run…'}
       </Typography>
       {!scheduled && !error && <Progress aria-label="Waiting for the request to be scheduled" />}

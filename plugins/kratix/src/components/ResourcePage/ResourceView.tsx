@@ -9,6 +9,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { kratixApiRef } from '../../api/KratixApi';
 import { useLiveData } from '../../lib/useLiveData';
+import { nameList } from '../../lib/nameList';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
@@ -57,13 +58,13 @@ export function ResourceView(props: { resource: ResourceRef }) {
         <InfoCard title="Scheduling">
           <Typography variant="h6" component="p" aria-live="polite" data-testid="scheduling-message">
             {destinations.length > 0 && !unscheduled
-              ? `Scheduled on ${destinations.join(', ')}`
+              ? `Scheduled on ${nameList(destinations)}`
               : status.schedulingMessage ?? status.message ?? 'Waiting for its workflow to run'}
           </Typography>
           {status.misplaced && status.misplaced.length > 0 && (
             <Typography variant="body2">
               <StatusWarning>
-                Misplaced on {status.misplaced.flatMap(m => m.destinations).join(', ')}: these
+                Misplaced on {nameList(status.misplaced.flatMap(m => m.destinations))}: these
                 destinations no longer match, but keep the workloads (as in Kratix).
               </StatusWarning>
             </Typography>
@@ -133,7 +134,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
                     <TableCell>
                       {g.unscheduled
                         ? 'not scheduled'
-                        : g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)).join(', ')}
+                        : nameList(g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)))}
                     </TableCell>
                   </TableRow>
                 ))}
