@@ -5,6 +5,7 @@
  * against the contract rather than canned answers per test.
  */
 import { http, HttpResponse } from 'msw';
+import { parseAllDocuments } from 'yaml';
 import {
   KubeObject,
   matchesLabelSelector,
@@ -103,9 +104,34 @@ export class FakeKratix {
     ];
   }
 
+  private applyYaml(text: string) {
+    let objects: KubeObject[];
+    try {
+      objects = parseAllDocuments(text).map(d => d.toJS() as KubeObject).filter(Boolean);
+    } catch (e) {
+      return status(400, 'BadRequest', (e as Error).message);
+    }
+    const items = objects.map(o => {
+      if (!o?.kind || !o.metadata?.name) return undefined;
+      const existed = this.find(this.pluralOf(o), o.metadata.name, o.metadata.namespace);
+      this.put(o);
+      return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        action: existed ? 'configured' : 'created',
+      };
+    });
+    if (items.some(i => !i)) return status(422, 'Invalid', 'an object has no kind or metadata.name');
+    return HttpResponse.json({ kind: 'List', apiVersion: 'v1', items });
+  }
+
   private answer(method: string, path: string, query: URLSearchParams, body: any) {
     if (this.forbidden && (!this.forbidden.methods || this.forbidden.methods.includes(method)))
       return status(403, 'Forbidden', `${method} ${path} is not allowed: missing permission ${this.forbidden.permission}`);
+
+    if (path === '/apply' && method === 'POST') return this.applyYaml(String(body));
 
     const whatIf = /^\/whatif\/destinations\/([^/]+)$/.exec(path);
     if (whatIf) {

@@ -1,4 +1,8 @@
-import { screen, within } from '@testing-library/react';
+/* eslint-disable no-restricted-imports -- test-only: reads the repository's example YAML */
+import { readFileSync } from 'fs';
+import { resolve } from 'path';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
@@ -26,6 +30,24 @@ describe('PromisesPage', () => {
     server.use(...new FakeKratix([]).handlers());
     await renderKratix('/kratix/promises');
     expect(await screen.findByText('No Promises installed')).toBeInTheDocument();
+  });
+
+  it('installs a Promise from a YAML file and lists it', async () => {
+    const fake = new FakeKratix([]);
+    server.use(...fake.handlers());
+    await renderKratix('/kratix/promises');
+    await userEvent.click(await screen.findByRole('button', { name: 'Install a Promise' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Apply YAML' });
+    const yaml = readFileSync(resolve(__dirname, '../../../../../examples/elastic-cloud/promise.yaml'), 'utf8');
+    await userEvent.upload(
+      within(dialog).getByLabelText('YAML file'),
+      new File([yaml], 'promise.yaml', { type: 'application/yaml' }),
+    );
+    await waitFor(() => expect(within(dialog).getByRole('textbox', { name: 'YAML' })).toHaveValue(yaml));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Apply' }));
+    expect(await within(dialog).findByText('Promise elastic-cloud created')).toBeInTheDocument();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    expect(await screen.findByRole('link', { name: 'elastic-cloud' })).toBeInTheDocument();
   });
 
   it('names the missing permission on a 403', async () => {

@@ -3,12 +3,13 @@ import {
   ContentHeader,
   EmptyState,
   Link,
-  LinkButton,
   Progress,
   Table,
   TableColumn,
 } from '@backstage/core-components';
+import { useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
 import type { PromiseObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
@@ -17,6 +18,7 @@ import { KratixError } from '../common/KratixError';
 import { selectorText } from '../common/LabelChips';
 import { ConditionStatus, findCondition } from '../common/Conditions';
 import { useKratixLinks } from '../common/useKratixLinks';
+import { ApplyYamlDialog } from './ApplyYamlDialog';
 
 interface PromiseRow {
   promise: PromiseObject;
@@ -31,7 +33,8 @@ interface PromiseRow {
 export function PromisesPage() {
   const api = useApi(kratixApiRef);
   const links = useKratixLinks();
-  const { value, loading, error } = useLiveData(async () => {
+  const [applying, setApplying] = useState(false);
+  const { value, loading, error, refreshAfterChange } = useLiveData(async () => {
     const list = await api.list<PromiseObject>(kratixPaths.promises());
     return Promise.all(
       list.items.map(async (promise): Promise<PromiseRow> => {
@@ -95,17 +98,23 @@ export function PromisesPage() {
   return (
     <Content>
       <ContentHeader title="Promises">
-        <LinkButton to={links.destinations()} variant="outlined">
-          Destinations
-        </LinkButton>
+        <Button variant="contained" color="primary" onClick={() => setApplying(true)}>
+          Apply YAML
+        </Button>
       </ContentHeader>
+      {applying && <ApplyYamlDialog onClose={() => setApplying(false)} onApplied={refreshAfterChange} />}
       {loading && !value && <Progress aria-label="Loading Promises" />}
       {error && <KratixError error={error} title="Could not load Promises" />}
       {value && value.length === 0 && (
         <EmptyState
           missing="content"
           title="No Promises installed"
-          description="A platform engineer installs a Promise by applying its YAML (POST /api/kratix/apply, or kubectl-style with the scaffolder). Once installed it appears here with its API and where it runs."
+          description="A platform engineer installs a Promise by applying its YAML: Apply YAML above, or POST it to /api/kratix/apply. Once installed it appears here with its API and where it runs."
+          action={
+            <Button variant="contained" color="primary" onClick={() => setApplying(true)}>
+              Install a Promise
+            </Button>
+          }
         />
       )}
       {value && value.length > 0 && (
