@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyYaml,
+  authHeaders,
   axeViolations,
+  kratixApi,
   screenshot,
   sidebar,
   signInAsGuest,
@@ -21,10 +23,17 @@ const examples = join(__dirname, '..', '..', '..', 'examples');
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
+// Frames of the backend's "changed" hint that reached the page (Signals).
+let changeSignals = 0;
 
 test.beforeAll(async ({ browser }) => {
   // axe needs a page of an explicit context.
   page = await (await browser.newContext()).newPage();
+  page.on('websocket', ws =>
+    ws.on('framereceived', frame => {
+      if (String(frame.payload).includes('kratix:changes')) changeSignals++;
+    }),
+  );
   await signInAsGuest(page);
 });
 
@@ -208,6 +217,36 @@ test('adding it turns the page to "Scheduled on worker-1" without a reload', asy
   ).toContainText('worker-1');
   await screenshot(page, '11-resource-scheduled-on-worker-1');
   await checkAccessibility();
+});
+
+test('a label added outside the portal shows up on an open Destinations page by itself', async ({
+  request,
+}) => {
+  // The user does nothing on this page: only the backend's change signal
+  // can make it refetch (the signals API is installed, so it does not poll).
+  await page.getByRole('tab', { name: 'Destinations' }).click();
+  const labels = destinationRow('worker-1').getByRole('list', {
+    name: 'Labels of worker-1',
+  });
+  await expect(labels).toContainText('pvCapacity=large');
+  const signalsBefore = changeSignals;
+  const res = await request.patch(
+    `${kratixApi}/apis/platform.kratix.io/v1alpha1/destinations/worker-1`,
+    {
+      headers: {
+        ...authHeaders(),
+        'Content-Type': 'application/merge-patch+json',
+      },
+      data: { metadata: { labels: { zone: 'eu-1' } } },
+    },
+  );
+  expect(res.status(), await res.text()).toBe(200);
+  await expect(labels).toContainText('zone=eu-1');
+  expect(changeSignals).toBeGreaterThan(signalsBefore);
+  expect(await page.evaluate(() => (window as any).kratixNotReloaded)).toBe(
+    true,
+  );
+  await screenshot(page, '12-destinations-live-update');
 });
 
 test('no page of the tutorial has a serious or critical axe violation', async () => {
