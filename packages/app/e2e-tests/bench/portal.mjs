@@ -8,6 +8,7 @@
  *
  *   yarn bench:portal [--destinations 10000] [--runs 3]
  */
+/* eslint-disable no-console */ // a command-line tool: printing is its output
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
