@@ -29,6 +29,16 @@ describe('DestinationsPage', () => {
     expect(within(row).getByText('default (FilesystemStateStore)')).toBeInTheDocument();
   });
 
+  it('opens a destination with what is placed on it', async () => {
+    server.use(
+      ...new FakeKratix([tutorial.worker1({ environment: 'dev', pvCapacity: 'large' }), tutorial.requestPlacement()]).handlers(),
+    );
+    await renderKratix('/kratix/destinations');
+    await userEvent.click(await screen.findByRole('link', { name: 'worker-1' }));
+    const placements = await screen.findByRole('list', { name: 'Placements on worker-1' });
+    expect(within(placements).getByText(/elastic-cloud \/ default\/example \(2 files\)/)).toBeInTheDocument();
+  });
+
   it('sends the label selector to the server and rejects a bad one before sending', async () => {
     const fake = new FakeKratix([
       destination('worker-1', { environment: 'dev' }),

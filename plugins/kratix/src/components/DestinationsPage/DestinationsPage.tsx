@@ -3,6 +3,7 @@ import {
   Content,
   ContentHeader,
   EmptyState,
+  Link,
   Progress,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
@@ -28,6 +29,7 @@ import { anyOf, useLiveData } from '../../lib/useLiveData';
 import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
+import { useKratixLinks } from '../common/useKratixLinks';
 import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 
 const PAGE_SIZES = [25, 50, 100];
@@ -64,6 +66,7 @@ function placementCount(counts: Map<string, number> | undefined, name: string) {
 
 export function DestinationsPage() {
   const api = useApi(kratixApiRef);
+  const links = useKratixLinks();
   const [input, setInput] = useState('');
   const [inputError, setInputError] = useState<string>();
   const [selector, setSelector] = useState('');
@@ -197,7 +200,7 @@ export function DestinationsPage() {
                 return (
                   <TableRow key={name} data-testid={`destination-${name}`}>
                     <TableCell component="th" scope="row">
-                      {name}
+                      <Link to={links.destination(name)}>{name}</Link>
                     </TableCell>
                     <TableCell>
                       <div style={{ display: 'flex', alignItems: 'center', gap: 8, flexWrap: 'wrap' }}>

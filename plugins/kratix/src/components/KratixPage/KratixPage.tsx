@@ -1,4 +1,5 @@
 import { Navigate, Route, Routes } from 'react-router-dom';
+import { DestinationPage } from '../DestinationsPage/DestinationPage';
 import { DestinationsPage } from '../DestinationsPage/DestinationsPage';
 import { PromisePage } from '../PromisePage/PromisePage';
 import { PromisesPage } from '../PromisesPage/PromisesPage';
@@ -17,6 +18,7 @@ export function KratixRoutes() {
         <Route path="promises/:name" element={<PromisePage />} />
         <Route path="promises/:name/request" element={<RequestFormPage />} />
         <Route path="destinations" element={<DestinationsPage />} />
+        <Route path="destinations/:name" element={<DestinationPage />} />
         <Route path="resources/:group/:version/:plural/:namespace/:name" element={<ResourcePage />} />
       </Routes>
     </>

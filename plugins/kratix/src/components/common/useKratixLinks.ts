@@ -23,6 +23,7 @@ export function useKratixLinks() {
     promise: (name: string) => `${base}/promises/${enc(name)}`,
     request: (name: string) => `${base}/promises/${enc(name)}/request`,
     destinations: () => `${base}/destinations`,
+    destination: (name: string) => `${base}/destinations/${enc(name)}`,
     resource: (r: {
       group: string;
       version: string;
