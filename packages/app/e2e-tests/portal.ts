@@ -22,12 +22,22 @@ export async function signInAsGuest(page: Page) {
   ).toBeVisible();
 }
 
+/**
+ * The whole page: the viewport grows to the page's height for the shot, so
+ * the fixed sidebar spans it too (a full-page capture would cut it off).
+ */
 export async function screenshot(page: Page, name: string) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({
-    path: join(screenshotDir, `${name}.png`),
-    fullPage: true,
+  const viewport = page.viewportSize()!;
+  const height = await page.evaluate(
+    () => document.documentElement.scrollHeight,
+  );
+  await page.setViewportSize({
+    ...viewport,
+    height: Math.max(viewport.height, height),
   });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+  await page.setViewportSize(viewport);
 }
 
 /** Serious or critical axe violations on the page, each with its rule and where. */
