@@ -3,7 +3,7 @@
  * would, save a screenshot per step, and check a page with axe.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { APIRequestContext, expect, Page } from '@playwright/test';
+import { expect, Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -64,13 +64,4 @@ export const kratixApi = '/api/kratix';
 
 export function authHeaders() {
   return { Authorization: `Bearer ${process.env.KRATIX_API_TOKEN}` };
-}
-
-export async function applyYaml(request: APIRequestContext, yaml: string) {
-  const res = await request.post(`${kratixApi}/apply`, {
-    headers: { ...authHeaders(), 'Content-Type': 'application/yaml' },
-    data: yaml,
-  });
-  expect(res.status(), await res.text()).toBeLessThan(300);
-  return res.json();
 }

@@ -6,10 +6,8 @@
  * accessibility fault does not hide whether the tutorial works.
  */
 import { expect, Page, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  applyYaml,
   authHeaders,
   axeViolations,
   kratixApi,
@@ -68,24 +66,30 @@ test('worker-1 is the only destination and has no labels', async () => {
   await checkAccessibility();
 });
 
-test('the elastic-cloud Promise is installed and listed', async ({
-  request,
-}) => {
-  // The pages have no "install a Promise" control: a platform engineer
-  // applies the Promise's YAML, as the tutorial does with kubectl.
-  const applied = await applyYaml(
-    request,
-    readFileSync(join(examples, 'elastic-cloud', 'promise.yaml'), 'utf8'),
-  );
-  expect(applied.items).toEqual([
-    expect.objectContaining({ kind: 'Promise', name: 'elastic-cloud' }),
-  ]);
-
+test('the elastic-cloud Promise is installed from its YAML file and listed', async () => {
   await page.getByRole('tab', { name: 'Promises' }).click();
+  await expect(page.getByText('No Promises installed')).toBeVisible();
+  await page.getByRole('button', { name: 'Install a Promise' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Apply YAML' });
+  // As the tutorial's `kubectl create -f promise.yaml`: the file as it is.
+  await dialog
+    .getByLabel('YAML file')
+    .setInputFiles(join(examples, 'elastic-cloud', 'promise.yaml'));
+  await expect(dialog.getByRole('textbox', { name: 'YAML' })).toHaveValue(
+    /name: elastic-cloud/,
+  );
+  await dialog.getByRole('button', { name: 'Apply' }).click();
+  await expect(
+    dialog.getByRole('list', { name: 'Applied objects' }),
+  ).toHaveText('Promise elastic-cloud created');
+  await screenshot(page, '02-install-elastic-cloud');
+  await checkAccessibility();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
   const row = page.getByRole('row', { name: /elastic-cloud/ });
   await expect(row).toBeVisible();
   await expect(row).toContainText('environment=dev');
-  await screenshot(page, '02-promises-elastic-cloud');
+  await screenshot(page, '03-promises-elastic-cloud');
   await checkAccessibility();
 });
 
@@ -99,7 +103,7 @@ test('the Promise page says it waits for environment=dev, and why', async () => 
   });
   await expect(why).toContainText('worker-1 lacks environment=dev');
   await expect(why).toContainText('the Promise');
-  await screenshot(page, '03-promise-waiting-for-environment-dev');
+  await screenshot(page, '04-promise-waiting-for-environment-dev');
   await checkAccessibility();
 });
 
@@ -114,7 +118,7 @@ test('environment=dev is added to worker-1 on the Destinations page, after a con
   await dialog.getByRole('button', { name: 'Preview changes' }).click();
   const changes = dialog.getByRole('list', { name: 'Changes' });
   await expect(changes).toContainText('elastic-cloud');
-  await screenshot(page, '04-add-environment-dev-confirmation');
+  await screenshot(page, '05-add-environment-dev-confirmation');
   await checkAccessibility();
 
   await dialog.getByRole('button', { name: 'Add label', exact: true }).click();
@@ -124,7 +128,7 @@ test('environment=dev is added to worker-1 on the Destinations page, after a con
       name: 'Labels of worker-1',
     }),
   ).toContainText('environment=dev');
-  await screenshot(page, '05-worker-1-environment-dev');
+  await screenshot(page, '06-worker-1-environment-dev');
 });
 
 test('the dependencies are placed on worker-1', async () => {
@@ -137,7 +141,7 @@ test('the dependencies are placed on worker-1', async () => {
       name: /elastic-cloud-static-deps/,
     }),
   ).toContainText('worker-1');
-  await screenshot(page, '06-promise-dependencies-placed');
+  await screenshot(page, '07-promise-dependencies-placed');
   await checkAccessibility();
 });
 
@@ -152,14 +156,14 @@ test('a resource is requested with enableDataCollection checked', async () => {
     page.getByText('Deploy Beats to collect metrics', { exact: false }),
   ).toBeVisible();
   await collect.check();
-  await screenshot(page, '07-request-form');
+  await screenshot(page, '08-request-form');
   await checkAccessibility();
 
   await page.getByRole('button', { name: 'Request' }).click();
   await expect(page.getByTestId('request-progress')).toContainText(
     'pvCapacity=large',
   );
-  await screenshot(page, '08-request-following');
+  await screenshot(page, '09-request-following');
 });
 
 test('its page says it needs pvCapacity=large and worker-1 lacks it', async () => {
@@ -182,7 +186,7 @@ test('its page says it needs pvCapacity=large and worker-1 lacks it', async () =
   await expect(
     page.getByRole('list', { name: 'Destinations for .' }),
   ).toContainText('worker-1 lacks pvCapacity=large');
-  await screenshot(page, '09-resource-needs-pvcapacity-large');
+  await screenshot(page, '10-resource-needs-pvcapacity-large');
   await checkAccessibility();
 });
 
@@ -198,7 +202,7 @@ test('the what-if shows that adding pvCapacity=large to worker-1 would place it'
   await expect(page.getByTestId('scheduling-message')).toContainText(
     'worker-1 lacks pvCapacity=large',
   );
-  await screenshot(page, '10-what-if-pvcapacity-large');
+  await screenshot(page, '11-what-if-pvcapacity-large');
   await checkAccessibility();
 });
 
@@ -215,7 +219,7 @@ test('adding it turns the page to "Scheduled on worker-1" without a reload', asy
   await expect(
     page.getByRole('table', { name: 'Workload groups' }),
   ).toContainText('worker-1');
-  await screenshot(page, '11-resource-scheduled-on-worker-1');
+  await screenshot(page, '12-resource-scheduled-on-worker-1');
   await checkAccessibility();
 });
 
@@ -246,7 +250,7 @@ test('a label added outside the portal shows up on an open Destinations page by 
   expect(await page.evaluate(() => (window as any).kratixNotReloaded)).toBe(
     true,
   );
-  await screenshot(page, '12-destinations-live-update');
+  await screenshot(page, '13-destinations-live-update');
 });
 
 test('no page of the tutorial has a serious or critical axe violation', async () => {
