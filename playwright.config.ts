@@ -5,7 +5,7 @@
  */
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,13 +17,21 @@ env.KRATIX_PORT ??= execFileSync(process.execPath, [
 ])
   .toString()
   .trim();
+const ownDataDir = !env.KRATIX_DATA_DIR;
 env.KRATIX_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'kratix-e2e-'));
 env.KRATIX_API_TOKEN ??= `e2e-${Date.now()}-${process.pid}`;
+// The data lives for one run. Removed when the runner exits, after it has
+// stopped the portal (a global teardown runs while the portal still writes);
+// workers (TEST_WORKER_INDEX) come and go during the run and leave it alone.
+if (ownDataDir && !env.TEST_WORKER_INDEX) {
+  const dataDir = env.KRATIX_DATA_DIR;
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+}
 
 const results = 'packages/app/e2e-tests/results';
 mkdirSync(results, { recursive: true });
 
-export const chromiumPath = env.KRATIX_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath = env.KRATIX_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: 'packages/app/e2e-tests',
@@ -36,7 +44,6 @@ export default defineConfig({
   forbidOnly: !!env.CI,
   reporter: [['list'], ['json', { outputFile: `${results}/results.json` }]],
   outputDir: `${results}/artifacts`,
-  globalTeardown: './packages/app/e2e-tests/teardown.ts',
   webServer: {
     // The portal's log goes to a file: the backend says a lot.
     command: `bash scripts/start.sh > ${results}/portal.log 2>&1`,
