@@ -8,6 +8,16 @@ export interface Config {
      * resolve against the backend's working directory.
      */
     bootstrap?: string[];
+    /** The change feed every replica, watch and page reads. */
+    changeFeed?: {
+      /**
+       * How long changes are kept; a watch from an older resourceVersion is
+       * told to relist (410 Expired). Default 15 minutes.
+       */
+      retention?: HumanDuration | string;
+      /** How often old changes are dropped. Default every minute. */
+      compactEvery?: HumanDuration | string;
+    };
     engine?: {
       /** How many objects are reconciled at once. Default 4. */
       workers?: number;

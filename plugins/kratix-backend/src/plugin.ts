@@ -18,6 +18,9 @@ import { BucketStateStoreWriterFactory } from './statestores/BucketStateStore';
 import { GitStateStoreWriterFactory } from './statestores/GitStateStore';
 import { ConfigSecrets } from './statestores/secrets';
 import { createRouter } from './api/createRouter';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { publishChangeSignals } from './signals/changeSignals';
+import { compactPeriodically } from './store/compaction';
 import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
@@ -58,6 +61,7 @@ export const kratixPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        signals: signalsServiceRef,
       },
       async init({
         config,
@@ -68,6 +72,7 @@ export const kratixPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         lifecycle,
+        signals,
       }) {
         permissionsRegistry.addPermissions(kratixPermissions);
         // Modules' runners and stores come first: they are the operator's choice.
@@ -96,6 +101,13 @@ export const kratixPlugin = createBackendPlugin({
             })),
         );
         const store = await DatabaseObjectStore.create({ database, logger });
+        const shutdown = new AbortController();
+        const stopSignals = publishChangeSignals({
+          onChange: listener => store.onChange(listener),
+          signals,
+          logger,
+        });
+        const stopCompaction = compactPeriodically(store.feed, config, logger);
         const queue = await DatabaseWorkQueue.create({ database });
         const admission = new EngineAdmission(kinds, store);
         const engine = new Engine({
@@ -124,6 +136,7 @@ export const kratixPlugin = createBackendPlugin({
             httpAuth,
             permissions,
             logger,
+            signal: shutdown.signal,
           }),
         );
         // The router authenticates every request itself, so that a missing or
@@ -143,7 +156,13 @@ export const kratixPlugin = createBackendPlugin({
             bootstrapped.resolve();
           }
         });
-        lifecycle.addShutdownHook(() => engine.stop());
+        lifecycle.addShutdownHook(async () => {
+          shutdown.abort();
+          stopSignals();
+          stopCompaction();
+          await engine.stop();
+          store.feed.stop();
+        });
       },
     });
   },

@@ -17,6 +17,8 @@ import {
 import { JsonObject } from '@backstage/types';
 import { kratixPlugin } from '../plugin';
 
+const PREFIX = '/api/kratix';
+
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const EXAMPLES = path.join(REPO_ROOT, 'examples');
 export const ELASTIC_IMAGE =
@@ -54,6 +56,8 @@ export function capturingLogger(
 
 export interface KratixTestBackend {
   api: ReturnType<typeof apiClient>;
+  /** `http://127.0.0.1:<port>/api/kratix`, for clients other than supertest. */
+  baseUrl: string;
   logs: LogRecord[];
   stateStoreRoot: string;
   stop(): Promise<void>;
@@ -120,13 +124,14 @@ export async function startKratixBackend(options: {
   });
   return {
     api: apiClient(backend.server),
+    baseUrl: `http://127.0.0.1:${
+      (backend.server.address() as { port: number }).port
+    }${PREFIX}`,
     logs,
     stateStoreRoot: options.stateStoreRoot,
     stop: () => backend.stop(),
   };
 }
-
-const PREFIX = '/api/kratix';
 
 function apiClient(server: any) {
   const auth = mockCredentials.user.header();

@@ -14,7 +14,8 @@ import {
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
-import type { ListOptions, ObjectStore } from '../store/types';
+import type { ListOptions, ListPage, ObjectStore } from '../store/types';
+import { serveWatch, watchRequestOf } from './watch';
 import { applyManifests } from './apply';
 import { coreV1Router } from './coreV1';
 import { authorize, writePermissionForKind } from './authorization';
@@ -38,6 +39,10 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
+  /** How often a watch with allowWatchBookmarks sends a BOOKMARK. */
+  watchBookmarkMs?: number;
+  /** Aborted at shutdown: open watches end. */
+  signal?: AbortSignal;
 }
 
 const CLUSTER_COLLECTION = '/apis/:group/:version/:plural';
@@ -89,12 +94,40 @@ export async function createRouter(
     return kind;
   };
 
-  const listOf = (kind: KindInfo, items: KubeObject[]) => ({
+  const listOf = (
+    kind: KindInfo,
+    items: KubeObject[],
+    metadata: Omit<ListPage, 'items'> = { resourceVersion: '' },
+  ) => ({
     apiVersion: apiVersionOf(kind),
     kind: `${kind.kind}List`,
-    metadata: { resourceVersion: '' },
+    metadata,
     items,
   });
+
+  /** GET on a collection: a list (paged with limit/continue) or a watch. */
+  const listOrWatch = async (
+    req: Request,
+    res: Response,
+    kind: KindInfo,
+    namespace?: string,
+  ) => {
+    await allow(res, [kratixReadPermission], resourceName(kind));
+    const labelSelector = labelSelectorOf(req);
+    if (req.query.watch === 'true' || req.query.watch === '1') {
+      await serveWatch(store, watchRequestOf(req, kind, labelSelector), res, {
+        bookmarkEveryMs: options.watchBookmarkMs ?? 15_000,
+        signal: options.signal,
+      });
+      return;
+    }
+    const { items, ...metadata } = await objects.listPage(kind, {
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+      ...pageOf(req),
+    });
+    res.json(listOf(kind, items, metadata));
+  };
 
   router.post('/apply', applyBodyParser(), async (req, res) => {
     // A body parsed as JSON upstream is still a valid (YAML) document.
@@ -146,22 +179,12 @@ export async function createRouter(
   });
 
   // Reads.
-  router.get(CLUSTER_COLLECTION, async (req, res) => {
-    const kind = kindOf(req);
-    await allow(res, [kratixReadPermission], resourceName(kind));
-    const items = await objects.list(kind, undefined, labelSelectorOf(req));
-    res.json(listOf(kind, items));
-  });
-  router.get(NAMESPACED_COLLECTION, async (req, res) => {
-    const kind = kindOf(req, true);
-    await allow(res, [kratixReadPermission], resourceName(kind));
-    const items = await objects.list(
-      kind,
-      req.params.namespace,
-      labelSelectorOf(req),
-    );
-    res.json(listOf(kind, items));
-  });
+  router.get(CLUSTER_COLLECTION, (req, res) =>
+    listOrWatch(req, res, kindOf(req)),
+  );
+  router.get(NAMESPACED_COLLECTION, (req, res) =>
+    listOrWatch(req, res, kindOf(req, true), req.params.namespace),
+  );
   router.get([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
     const namespace = req.params.namespace;
     const kind = kindOf(req, namespace !== undefined);
@@ -251,6 +274,28 @@ export async function createRouter(
   router.use(notFoundHandler);
   router.use(statusErrorHandler(logger));
   return router;
+}
+
+/** `?limit=` and `?continue=`, checked. */
+function pageOf(req: Request): { limit?: number; continue?: string } {
+  const { limit, continue: token } = req.query;
+  const page: { limit?: number; continue?: string } = {};
+  if (limit !== undefined && limit !== '') {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 0) {
+      throw badRequest(
+        `invalid limit "${String(limit)}": must be a whole number`,
+      );
+    }
+    if (n > 0) page.limit = n;
+  }
+  if (token !== undefined && token !== '') {
+    if (typeof token !== 'string') {
+      throw badRequest('continue must be given once, as a string');
+    }
+    page.continue = token;
+  }
+  return page;
 }
 
 /** `?labelSelector=` parsed, or undefined when absent or empty. */

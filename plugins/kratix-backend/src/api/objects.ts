@@ -4,7 +4,12 @@ import type {
   ObjectMeta,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { Admission, KindInfo } from '../engine/types';
-import type { ListOptions, ObjectKey, ObjectStore } from '../store/types';
+import type {
+  ListOptions,
+  ObjectKey,
+  ObjectStore,
+  PageOptions,
+} from '../store/types';
 import { applyMergePatch, isPlainObject } from './mergePatch';
 import {
   alreadyExists,
@@ -268,6 +273,11 @@ export class ObjectOperations {
     if (namespace !== undefined) options.namespace = namespace;
     if (labelSelector !== undefined) options.labelSelector = labelSelector;
     return this.store.list({ group: kind.group, kind: kind.kind }, options);
+  }
+
+  /** A page of the list, with the version it was read at. */
+  listPage(kind: KindInfo, options: PageOptions) {
+    return this.store.listPage({ group: kind.group, kind: kind.kind }, options);
   }
 
   async create(

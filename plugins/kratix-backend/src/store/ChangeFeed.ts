@@ -94,7 +94,11 @@ export class ChangeFeed {
   #stopListening?: () => void;
   #stopped = false;
 
-  constructor(options: { knex: Knex; logger?: LoggerService; pollMs?: number }) {
+  constructor(options: {
+    knex: Knex;
+    logger?: LoggerService;
+    pollMs?: number;
+  }) {
     this.#knex = options.knex;
     this.#logger = options.logger;
     this.#pollMs = options.pollMs ?? 1000;
@@ -177,12 +181,21 @@ export class ChangeFeed {
     // Live changes are buffered from before the history is read, so none
     // falls between the two.
     const buffer: FeedChange[] = [];
-    let notify: (() => void) | undefined;
+    const waiting: { notify?: () => void } = {};
+    const wakeUp = () => {
+      const notify = waiting.notify;
+      waiting.notify = undefined;
+      notify?.();
+    };
+    const arrived = () =>
+      new Promise<void>(resolve => {
+        waiting.notify = resolve;
+      });
     const unsubscribe = this.subscribe(change => {
       buffer.push(change);
-      notify?.();
+      wakeUp();
     });
-    const onAbort = () => notify?.();
+    const onAbort = wakeUp;
     signal?.addEventListener('abort', onAbort);
     try {
       if (last < (await this.compactedVersion())) {
@@ -201,10 +214,7 @@ export class ChangeFeed {
       while (!signal?.aborted && !this.#stopped) {
         const change = buffer.shift();
         if (!change) {
-          await new Promise<void>(resolve => {
-            notify = resolve;
-          });
-          notify = undefined;
+          await arrived();
           continue;
         }
         if (change.resourceVersion <= last) continue;

@@ -157,8 +157,7 @@ export class DatabaseObjectStore implements ObjectStore {
           )
           .sort(byNamespaceAndName)
           .filter(row => !after || isAfter(row, after));
-        const page =
-          limit && limit > 0 ? matching.slice(0, limit) : matching;
+        const page = limit && limit > 0 ? matching.slice(0, limit) : matching;
         const rows = await readBodies(
           tx,
           page.map(row => row.id),
