@@ -1,6 +1,7 @@
 /**
- * Extension points of the Kratix backend plugin.
+ * Extension points and the object service of the Kratix backend plugin.
  *
  * @packageDocumentation
  */
 export * from './extensions';
+export * from './objectService';
