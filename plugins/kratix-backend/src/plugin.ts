@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import {
+  DeferredKratixObjectService,
+  kratixObjectServiceRef,
   InProcessPipeline,
   PipelineRunner,
   StateStoreWriterFactory,
@@ -25,6 +27,7 @@ import { Engine } from './engine/Engine';
 import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
+import { DefaultKratixObjectService } from './objects/objectService';
 import { recordLimitsFromConfig } from './engine/recordsConfig';
 import { createDeferred } from '@backstage/types';
 import {
@@ -62,6 +65,8 @@ export const kratixPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         signals: signalsServiceRef,
+        auth: coreServices.auth,
+        objectServiceRef: kratixObjectServiceRef,
       },
       async init({
         config,
@@ -73,6 +78,8 @@ export const kratixPlugin = createBackendPlugin({
         permissionsRegistry,
         lifecycle,
         signals,
+        auth,
+        objectServiceRef,
       }) {
         permissionsRegistry.addPermissions(kratixPermissions);
         // Modules' runners and stores come first: they are the operator's choice.
@@ -110,6 +117,16 @@ export const kratixPlugin = createBackendPlugin({
         const stopCompaction = compactPeriodically(store.feed, config, logger);
         const queue = await DatabaseWorkQueue.create({ database });
         const admission = new EngineAdmission(kinds, store);
+        const objectService = new DefaultKratixObjectService({
+          store,
+          kinds,
+          admission,
+          permissions,
+        });
+        // Other plugins' modules (catalog, scaffolder) reach it through the ref.
+        if (objectServiceRef instanceof DeferredKratixObjectService) {
+          objectServiceRef.bind(objectService);
+        }
         const engine = new Engine({
           store,
           queue,
@@ -147,9 +164,8 @@ export const kratixPlugin = createBackendPlugin({
             await engine.start();
             await bootstrapObjects({
               files: config.getOptionalStringArray('kratix.bootstrap') ?? [],
-              store,
-              kinds,
-              admission,
+              objects: objectService,
+              credentials: await auth.getOwnServiceCredentials(),
               logger,
             });
           } finally {

@@ -28,6 +28,8 @@ export interface ApplyOptions {
   objects: ObjectOperations;
   /** Throws (403) unless all the permissions are granted. */
   authorize(permissions: BasicPermission[]): Promise<void>;
+  /** Recorded on the objects the apply creates (a user entity ref). */
+  requestedBy?: string;
 }
 
 /** One object of the input, with where it came from. */
@@ -79,6 +81,7 @@ export async function applyManifests(
       const { object: applied, action } = await options.objects.apply(
         kind,
         object,
+        options.requestedBy,
       );
       const item: AppliedItem = {
         apiVersion: applied.apiVersion,

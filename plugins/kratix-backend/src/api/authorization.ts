@@ -12,7 +12,7 @@ import {
   kratixResourceRequestPermission,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { KindInfo } from '../engine/types';
-import { StatusError } from './status';
+import { KratixForbiddenError } from '@kratix-backstage/plugin-kratix-node';
 
 /**
  * Writing a kind a Promise defines is a resource request (developers);
@@ -65,12 +65,11 @@ export async function authorize(
     (_, i) => decisions[i]?.result !== AuthorizeResult.ALLOW,
   );
   if (denied.length > 0) {
-    throw new StatusError(
-      403,
-      'Forbidden',
+    throw new KratixForbiddenError(
       `${resource ? `${resource} is forbidden: ` : ''}${describePrincipal(
         credentials,
       )} is not allowed ${denied.map(p => `"${p.name}"`).join(', ')}`,
+      denied[0].name,
     );
   }
 }

@@ -20,9 +20,15 @@ import {
   methodNotAllowed,
   notFound,
   Status,
-  StatusError,
   success,
 } from './status';
+import {
+  KratixAlreadyExistsError,
+  KratixConflictError,
+  KratixInvalidError,
+  KratixNotFoundError,
+  REQUESTED_BY_ANNOTATION,
+} from '@kratix-backstage/plugin-kratix-node';
 
 /** What an apply did to one object, as `kubectl apply` reports it. */
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -98,9 +104,7 @@ export function normalizeIncoming(
   const metadata = { ...(body.metadata ?? {}) } as Record<string, unknown>;
   const name = metadata.name;
   if (typeof name !== 'string' || name === '') {
-    throw new StatusError(
-      422,
-      'Invalid',
+    throw new KratixInvalidError(
       `${kind.kind}.${kind.group} "" is invalid: metadata.name: Required value: name is required`,
       {
         name: '',
@@ -152,10 +156,12 @@ interface Cause {
 }
 
 /** A 422 `Invalid` Status, as the Kubernetes API server words it. */
-function invalid(kind: KindInfo, name: string, causes: Cause[]): StatusError {
-  return new StatusError(
-    422,
-    'Invalid',
+function invalid(
+  kind: KindInfo,
+  name: string,
+  causes: Cause[],
+): KratixInvalidError {
+  return new KratixInvalidError(
     `${kind.kind}.${kind.group} "${name}" is invalid: ${causes
       .map(c => `${c.field}: ${c.message}`)
       .join(', ')}`,
@@ -248,7 +254,7 @@ function namedError(error: unknown, name: string): boolean {
 /**
  * The object operations behind the HTTP API: reads, and writes that go
  * through admission before reaching the store. Errors come out as
- * `StatusError`s in Kubernetes wording where this layer knows the object.
+ * the `Kratix*Error` classes of kratix-node, in Kubernetes wording where this layer knows the object.
  */
 export class ObjectOperations {
   constructor(
@@ -412,6 +418,7 @@ export class ObjectOperations {
   async apply(
     kind: KindInfo,
     body: Record<string, unknown>,
+    requestedBy?: string,
   ): Promise<{ object: KubeObject; action: ApplyAction }> {
     assertWritable(kind);
     const given = isPlainObject(body.metadata)
@@ -436,6 +443,7 @@ export class ObjectOperations {
           const object = withoutServerMetadata(document);
           object.metadata.annotations = {
             ...object.metadata.annotations,
+            ...(requestedBy ? { [REQUESTED_BY_ANNOTATION]: requestedBy } : {}),
             [LAST_APPLIED_ANNOTATION]: lastApplied,
           };
           return {
@@ -495,14 +503,11 @@ function assertWritable(kind: KindInfo) {
 
 /** A lost race with another writer: reading again and retrying helps. */
 function isRetryable(error: unknown): boolean {
-  if (StatusError.is(error)) {
-    return (
-      error.reason === 'Conflict' ||
-      error.reason === 'AlreadyExists' ||
-      error.reason === 'NotFound'
-    );
-  }
-  return false;
+  return (
+    error instanceof KratixConflictError ||
+    error instanceof KratixAlreadyExistsError ||
+    error instanceof KratixNotFoundError
+  );
 }
 
 /** The apply update of `existing` with `document` (see `apply`). */

@@ -1,14 +1,19 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { CustomErrorBase, isError } from '@backstage/errors';
+import { isError } from '@backstage/errors';
+import {
+  KratixAlreadyExistsError,
+  KratixBadRequestError,
+  KratixConflictError,
+  KratixFieldCause,
+  KratixMethodNotAllowedError,
+  KratixNotFoundError,
+  KratixObjectError,
+} from '@kratix-backstage/plugin-kratix-node';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { KindInfo } from '../engine/types';
 
 /** One failing field, as in Kubernetes' `StatusCause`. */
-export interface StatusCause {
-  field?: string;
-  message?: string;
-  reason?: string;
-}
+export type StatusCause = KratixFieldCause;
 
 /**
  * Kubernetes `StatusDetails`, plus room for extra keys (the apply endpoint
@@ -37,36 +42,14 @@ export interface Status {
 }
 
 /**
- * An error that already knows its Kubernetes answer: HTTP code, reason and
- * details. Thrown by the API layer where it can say more than a plain
- * `@backstage/errors` error would (e.g. `promises.platform.kratix.io "x"
- * not found` with the resource in the details).
+ * An error that already knows its Kubernetes answer but has no domain
+ * class of its own (415, 413, an unknown route). The object service's
+ * cases are the `Kratix*Error` classes of kratix-node, which this extends
+ * the base of, so one `instanceof KratixObjectError` maps them all.
  */
-export class StatusError extends CustomErrorBase {
-  name = 'StatusError' as const;
-
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: StatusDetails,
-    cause?: unknown,
-  ) {
-    // Not passed to super: CustomErrorBase would append it to the message,
-    // which is the client's answer. Kept for logging.
-    super(message);
-    if (cause !== undefined) {
-      Object.defineProperty(this, 'cause', { value: cause, enumerable: false });
-    }
-  }
-
-  static is(value: unknown): value is StatusError {
-    return (
-      isError(value) &&
-      value.name === 'StatusError' &&
-      typeof value.code === 'number' &&
-      typeof value.reason === 'string'
-    );
+export class StatusError extends KratixObjectError {
+  static is(value: unknown): value is KratixObjectError {
+    return value instanceof KratixObjectError;
   }
 }
 
@@ -75,10 +58,8 @@ export function resourceName(kind: KindInfo): string {
   return kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
 }
 
-export function notFound(kind: KindInfo, name: string): StatusError {
-  return new StatusError(
-    404,
-    'NotFound',
+export function notFound(kind: KindInfo, name: string): KratixObjectError {
+  return new KratixNotFoundError(
     `${resourceName(kind)} "${name}" not found`,
     { name, group: kind.group, kind: kind.plural },
   );
@@ -88,10 +69,8 @@ export function alreadyExists(
   kind: KindInfo,
   name: string,
   cause?: unknown,
-): StatusError {
-  return new StatusError(
-    409,
-    'AlreadyExists',
+): KratixObjectError {
+  return new KratixAlreadyExistsError(
     `${resourceName(kind)} "${name}" already exists`,
     { name, group: kind.group, kind: kind.plural },
     cause,
@@ -102,10 +81,8 @@ export function conflict(
   kind: KindInfo,
   name: string,
   cause?: unknown,
-): StatusError {
-  return new StatusError(
-    409,
-    'Conflict',
+): KratixObjectError {
+  return new KratixConflictError(
     `Operation cannot be fulfilled on ${resourceName(
       kind,
     )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
@@ -114,10 +91,8 @@ export function conflict(
   );
 }
 
-export function methodNotAllowed(kind?: KindInfo): StatusError {
-  return new StatusError(
-    405,
-    'MethodNotAllowed',
+export function methodNotAllowed(kind?: KindInfo): KratixObjectError {
+  return new KratixMethodNotAllowedError(
     kind
       ? `${resourceName(
           kind,
@@ -141,7 +116,7 @@ export function unsupportedMediaType(
 }
 
 export function badRequest(message: string, details?: StatusDetails) {
-  return new StatusError(400, 'BadRequest', message, details);
+  return new KratixBadRequestError(message, details);
 }
 
 /** The route exists in no form: Kubernetes' answer for an unknown path. */
@@ -251,7 +226,7 @@ export function toStatus(error: unknown): Status {
   if (!isError(error)) {
     return failure(500, 'InternalError', 'Internal error occurred');
   }
-  if (StatusError.is(error)) {
+  if (error instanceof KratixObjectError) {
     return failure(error.code, error.reason, error.message, error.details);
   }
   if (typeof error.type === 'string') {

@@ -1,14 +1,11 @@
-import {
-  KubeObject,
-  LabelRequirement,
-  matchesLabelSelector,
-} from '@kratix-backstage/plugin-kratix-common';
+import { LabelRequirement } from '@kratix-backstage/plugin-kratix-common';
 import { isError } from '@backstage/errors';
 import { Request, Response } from 'express';
 import type { KindInfo } from '../engine/types';
-import type { ObjectChange, ObjectStore } from '../store/types';
+import type { ObjectStore } from '../store/types';
 import { apiVersionOf } from './objects';
 import { badRequest } from './status';
+import { visibleChange } from '../objects/visibleChange';
 
 export interface WatchRequest {
   kind: KindInfo;
@@ -51,29 +48,6 @@ export function watchRequestOf(
       allowWatchBookmarks === 'true' || allowWatchBookmarks === '1',
     timeoutSeconds: timeout,
   };
-}
-
-/**
- * What a watcher with a label selector sees of a change, as kube-apiserver
- * decides it: an object that starts matching is ADDED, one that stops
- * matching is DELETED, one that never matched is nothing.
- */
-export function visibleChange(
-  change: ObjectChange,
-  selector: LabelRequirement[] | undefined,
-): { type: WatchEventType; object: KubeObject } | undefined {
-  const matches = (o?: KubeObject) =>
-    !!o &&
-    (!selector?.length || matchesLabelSelector(selector, o.metadata.labels));
-  const now = matches(change.object);
-  if (change.type === 'MODIFIED') {
-    const before = matches(change.previous);
-    if (now && before) return { type: 'MODIFIED', object: change.object };
-    if (now) return { type: 'ADDED', object: change.object };
-    if (before) return { type: 'DELETED', object: change.object };
-    return undefined;
-  }
-  return now ? { type: change.type, object: change.object } : undefined;
 }
 
 /**

@@ -1,10 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
-import { ObjectStore } from '../store/types';
-import { Admission, KindRegistry } from './types';
+import {
+  KratixAlreadyExistsError,
+  KratixNotFoundError,
+  KratixObjectService,
+} from '@kratix-backstage/plugin-kratix-node';
 
 /**
  * Creates the objects of the `kratix.bootstrap` files that do not exist yet.
@@ -13,12 +19,12 @@ import { Admission, KindRegistry } from './types';
  */
 export async function bootstrapObjects(options: {
   files: string[];
-  store: ObjectStore;
-  kinds: KindRegistry;
-  admission: Admission;
+  objects: KratixObjectService;
+  /** The plugin's own: bootstrap is the operator's config, not a user. */
+  credentials: BackstageCredentials;
   logger: LoggerService;
 }) {
-  const { store, kinds, admission, logger } = options;
+  const { objects, credentials, logger } = options;
   for (const file of options.files) {
     const text = await fs.readFile(path.resolve(file), 'utf8');
     for (const doc of parseAllDocuments(text)) {
@@ -27,33 +33,32 @@ export async function bootstrapObjects(options: {
       }
       const object = doc.toJS() as KubeObject | null;
       if (!object) continue;
-      const kind = kinds.byKind(object.apiVersion, object.kind);
-      if (!kind) {
+      const namespace = object.metadata?.namespace;
+      const ref = {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata?.name,
+        ...(namespace ? { namespace } : {}),
+      };
+      try {
+        try {
+          await objects.get(ref, { credentials });
+          continue;
+        } catch (error) {
+          if (!(error instanceof KratixNotFoundError)) throw error;
+        }
+        await objects.create(object, { credentials });
+      } catch (error) {
+        // Another replica bootstrapping at the same time got there first.
+        if (error instanceof KratixAlreadyExistsError) continue;
         throw new Error(
-          `kratix.bootstrap: ${file}: no matches for kind "${object.kind}" in version "${object.apiVersion}"`,
+          `kratix.bootstrap: ${file}: ${object.kind} "${
+            object.metadata?.name
+          }": ${(error as Error).message}`,
         );
       }
-      const namespace = kind.namespaced
-        ? object.metadata?.namespace ?? 'default'
-        : undefined;
-      const key = {
-        group: kind.group,
-        kind: kind.kind,
-        namespace,
-        name: object.metadata?.name,
-      };
-      if (await store.get(key)) continue;
-      const admitted = await admission.admit(
-        {
-          ...object,
-          metadata: { ...object.metadata, ...(namespace ? { namespace } : {}) },
-        },
-        undefined,
-        kind,
-      );
-      await store.create(admitted);
       logger.info(
-        `bootstrapped ${kind.kind} ${object.metadata.name} from ${file}`,
+        `bootstrapped ${object.kind} ${object.metadata.name} from ${file}`,
       );
     }
   }

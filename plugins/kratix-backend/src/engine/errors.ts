@@ -1,4 +1,9 @@
-import { CustomErrorBase } from '@backstage/errors';
+import {
+  KratixAlreadyExistsError,
+  KratixConflictError,
+  KratixInvalidError,
+  KratixMethodNotAllowedError,
+} from '@kratix-backstage/plugin-kratix-node';
 
 /** One failing field of an object, Kubernetes `StatusCause` style. */
 export interface FieldCause {
@@ -13,32 +18,34 @@ export interface FieldCause {
  * The object is well-formed YAML/JSON but fails validation: answered as HTTP
  * 422 with reason `Invalid`, like the Kubernetes API server does.
  */
-export class InvalidObjectError extends CustomErrorBase {
-  name = 'InvalidObjectError' as const;
+export class InvalidObjectError extends KratixInvalidError {
   constructor(
     readonly kind: string,
     readonly objectName: string,
-    readonly causes: FieldCause[],
+    causes: FieldCause[],
   ) {
     super(
       `${kind} "${objectName}" is invalid: ${causes
         .map(c => `${c.field}: ${c.message}`)
         .join(', ')}`,
+      {
+        name: objectName,
+        kind,
+        causes: causes.map(c => ({
+          field: c.field,
+          message: c.message,
+          reason: c.reason ?? 'FieldValueInvalid',
+        })),
+      },
     );
   }
 }
 
 /** The object exists already: HTTP 409 with reason `AlreadyExists`. */
-export class AlreadyExistsError extends CustomErrorBase {
-  name = 'AlreadyExistsError' as const;
-}
+export class AlreadyExistsError extends KratixAlreadyExistsError {}
 
 /** The write is based on a stale resourceVersion: HTTP 409, reason `Conflict`. */
-export class ResourceVersionConflictError extends CustomErrorBase {
-  name = 'ResourceVersionConflictError' as const;
-}
+export class ResourceVersionConflictError extends KratixConflictError {}
 
 /** The kind cannot be written through the API (Works, WorkPlacements): 405. */
-export class MethodNotAllowedError extends CustomErrorBase {
-  name = 'MethodNotAllowedError' as const;
-}
+export class MethodNotAllowedError extends KratixMethodNotAllowedError {}

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { CustomErrorBase } from '@backstage/errors';
+import { KratixExpiredError } from '@kratix-backstage/plugin-kratix-node';
 import { Knex } from 'knex';
 import { isPostgres } from './migrations';
 import { toNumber } from './json';
@@ -11,9 +11,7 @@ const COMPACTED_COUNTER = 'compacted_resource_version';
 export const CHANGES_CHANNEL = 'kratix_changes';
 
 /** The asked-for version was compacted away: relist, then watch again. */
-export class ResourceVersionExpiredError extends CustomErrorBase {
-  name = 'ResourceVersionExpiredError' as const;
-}
+export class ResourceVersionExpiredError extends KratixExpiredError {}
 
 interface ChangeRow {
   resource_version: number | string;

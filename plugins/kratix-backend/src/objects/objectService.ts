@@ -1,0 +1,308 @@
+import type {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  KubeObject,
+  LabelRequirement,
+  LabelSelectorParseError,
+  PromiseObject,
+  kratixReadPermission,
+  parseLabelSelector,
+} from '@kratix-backstage/plugin-kratix-common';
+import {
+  KratixBadRequestError,
+  KratixCallOptions,
+  KratixKindInfo,
+  KratixKindRef,
+  KratixListOptions,
+  KratixNotFoundError,
+  KratixObjectRef,
+  KratixObjectService,
+  KratixWatchEvent,
+  KratixWatchOptions,
+  REQUESTED_BY_ANNOTATION,
+} from '@kratix-backstage/plugin-kratix-node';
+import { applyManifests } from '../api/apply';
+import { authorize, writePermissionForKind } from '../api/authorization';
+import { apiVersionOf, ObjectOperations } from '../api/objects';
+import { resourceName } from '../api/status';
+import { PROMISE_KIND } from '../engine/kinds';
+import type { Admission, KindInfo, KindRegistry } from '../engine/types';
+import type { ObjectStore } from '../store/types';
+import { visibleChange } from './visibleChange';
+
+export interface ObjectServiceOptions {
+  store: ObjectStore;
+  kinds: KindRegistry;
+  admission: Admission;
+  permissions: PermissionsService;
+}
+
+/** The user a create is made for, to record as its requester. */
+export function requesterOf(
+  credentials: BackstageCredentials,
+): string | undefined {
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+  };
+  return principal.type === 'user' ? principal.userEntityRef : undefined;
+}
+
+/** A Kubernetes label selector string, parsed; bad syntax is a BadRequest. */
+export function selectorOf(
+  labelSelector: string | undefined,
+): LabelRequirement[] | undefined {
+  if (labelSelector === undefined || labelSelector === '') return undefined;
+  try {
+    return parseLabelSelector(labelSelector);
+  } catch (error) {
+    if (error instanceof LabelSelectorParseError) {
+      throw new KratixBadRequestError(
+        `invalid labelSelector "${labelSelector}": ${error.message}`,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The object service behind the HTTP API and the service ref: every call
+ * checks the caller's permissions, then reads or writes through admission.
+ */
+export class DefaultKratixObjectService implements KratixObjectService {
+  private readonly objects: ObjectOperations;
+
+  constructor(private readonly options: ObjectServiceOptions) {
+    this.objects = new ObjectOperations(options.store, options.admission);
+  }
+
+  private kindOf(ref: KratixKindRef): KindInfo {
+    const kind = this.options.kinds.byKind(ref.apiVersion, ref.kind);
+    if (!kind) {
+      throw new KratixNotFoundError(
+        `no matches for kind "${ref.kind}" in version "${ref.apiVersion}"`,
+      );
+    }
+    return kind;
+  }
+
+  /** As kubectl: a namespaced object named without a namespace is in `default`. */
+  private namespaceOf(kind: KindInfo, namespace: string | undefined) {
+    if (!kind.namespaced) return undefined;
+    return namespace || 'default';
+  }
+
+  private async canRead(kind: KindInfo, credentials: BackstageCredentials) {
+    await authorize(
+      this.options.permissions,
+      credentials,
+      [kratixReadPermission],
+      resourceName(kind),
+    );
+  }
+
+  private async canWrite(kind: KindInfo, credentials: BackstageCredentials) {
+    await authorize(
+      this.options.permissions,
+      credentials,
+      [writePermissionForKind(kind)],
+      resourceName(kind),
+    );
+  }
+
+  async get<T extends KubeObject>(
+    ref: KratixObjectRef,
+    { credentials }: KratixCallOptions,
+  ): Promise<T> {
+    const kind = this.kindOf(ref);
+    await this.canRead(kind, credentials);
+    return (await this.objects.get(
+      kind,
+      ref.name,
+      this.namespaceOf(kind, ref.namespace),
+    )) as T;
+  }
+
+  async list<T extends KubeObject>(ref: KratixKindRef, o: KratixListOptions) {
+    const kind = this.kindOf(ref);
+    await this.canRead(kind, o.credentials);
+    const labelSelector = selectorOf(o.labelSelector);
+    const page = await this.objects.listPage(kind, {
+      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(o.limit ? { limit: o.limit } : {}),
+      ...(o.continue ? { continue: o.continue } : {}),
+    });
+    return { ...page, items: page.items as T[] };
+  }
+
+  async create<T extends KubeObject>(
+    object: KubeObject,
+    { credentials }: KratixCallOptions,
+  ): Promise<T> {
+    const kind = this.kindOf(object);
+    await this.canWrite(kind, credentials);
+    return (await this.objects.create(
+      kind,
+      withRequester(object, credentials),
+      this.namespaceOf(kind, object.metadata?.namespace),
+    )) as T;
+  }
+
+  async update<T extends KubeObject>(
+    object: KubeObject,
+    { credentials }: KratixCallOptions,
+  ): Promise<T> {
+    const kind = this.kindOf(object);
+    await this.canWrite(kind, credentials);
+    return (await this.objects.replace(
+      kind,
+      object.metadata?.name,
+      object as unknown as Record<string, unknown>,
+      this.namespaceOf(kind, object.metadata?.namespace),
+    )) as T;
+  }
+
+  async patch<T extends KubeObject>(
+    ref: KratixObjectRef,
+    mergePatch: Record<string, unknown>,
+    { credentials }: KratixCallOptions,
+  ): Promise<T> {
+    const kind = this.kindOf(ref);
+    await this.canWrite(kind, credentials);
+    return (await this.objects.patch(
+      kind,
+      ref.name,
+      mergePatch,
+      this.namespaceOf(kind, ref.namespace),
+    )) as T;
+  }
+
+  async apply(
+    objectsOrYaml: KubeObject[] | string,
+    { credentials }: KratixCallOptions,
+  ) {
+    // JSON is YAML: one document per object keeps each error's position.
+    const text =
+      typeof objectsOrYaml === 'string'
+        ? objectsOrYaml
+        : objectsOrYaml.map(o => JSON.stringify(o)).join('\n---\n');
+    return applyManifests(text, {
+      kinds: this.options.kinds,
+      objects: this.objects,
+      authorize: wanted =>
+        authorize(this.options.permissions, credentials, wanted),
+      requestedBy: requesterOf(credentials),
+    });
+  }
+
+  async delete(ref: KratixObjectRef, { credentials }: KratixCallOptions) {
+    const kind = this.kindOf(ref);
+    await this.canWrite(kind, credentials);
+    const result = await this.objects.delete(
+      kind,
+      ref.name,
+      this.namespaceOf(kind, ref.namespace),
+    );
+    return 'metadata' in result && result.kind !== 'Status'
+      ? (result as KubeObject)
+      : undefined;
+  }
+
+  async *watch<T extends KubeObject>(
+    ref: KratixKindRef,
+    o: KratixWatchOptions,
+  ): AsyncIterable<KratixWatchEvent<T>> {
+    const kind = this.kindOf(ref);
+    await this.canRead(kind, o.credentials);
+    const labelSelector = selectorOf(o.labelSelector);
+    const { store } = this.options;
+    let since: number;
+    if (o.resourceVersion === undefined || o.resourceVersion === '0') {
+      const page = await store.listPage(kind, {
+        ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+        ...(labelSelector ? { labelSelector } : {}),
+      });
+      for (const object of page.items) {
+        if (o.signal.aborted) return;
+        yield { type: 'ADDED', object: object as T };
+      }
+      since = Number(page.resourceVersion);
+    } else if (/^\d+$/.test(o.resourceVersion)) {
+      since = Number(o.resourceVersion);
+    } else {
+      throw new KratixBadRequestError(
+        `invalid resourceVersion "${o.resourceVersion}"`,
+      );
+    }
+    for await (const change of store.watch({
+      since,
+      kinds: [{ group: kind.group, kind: kind.kind }],
+      signal: o.signal,
+    })) {
+      if (o.signal.aborted) return;
+      if (
+        o.namespace !== undefined &&
+        change.object.metadata.namespace !== o.namespace
+      ) {
+        continue;
+      }
+      const event = visibleChange(change, labelSelector);
+      if (event) yield { type: event.type, object: event.object as T };
+    }
+  }
+
+  async listKinds({ credentials }: KratixCallOptions) {
+    const kinds = this.options.kinds.list();
+    await authorize(this.options.permissions, credentials, [
+      kratixReadPermission,
+    ]);
+    const result: KratixKindInfo[] = [];
+    for (const kind of kinds) {
+      const info: KratixKindInfo = {
+        apiVersion: apiVersionOf(kind),
+        kind: kind.kind,
+        group: kind.group,
+        version: kind.version,
+        plural: kind.plural,
+        namespaced: kind.namespaced,
+        readOnly: !!kind.readOnly,
+      };
+      if (kind.promiseName !== undefined) {
+        info.promiseName = kind.promiseName;
+        const promise = (await this.options.store.get({
+          group: PROMISE_KIND.group,
+          kind: PROMISE_KIND.kind,
+          name: kind.promiseName,
+        })) as PromiseObject | undefined;
+        const schema = promise?.spec?.api?.spec.versions?.find(
+          v => v.name === kind.version,
+        )?.schema?.openAPIV3Schema;
+        if (schema) info.schema = schema;
+      }
+      result.push(info);
+    }
+    return result;
+  }
+}
+
+/** The object with the caller recorded as its requester (users only). */
+function withRequester(
+  object: KubeObject,
+  credentials: BackstageCredentials,
+): Record<string, unknown> {
+  const requester = requesterOf(credentials);
+  if (!requester) return object as unknown as Record<string, unknown>;
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      annotations: {
+        ...object.metadata?.annotations,
+        [REQUESTED_BY_ANNOTATION]: requester,
+      },
+    },
+  };
+}
