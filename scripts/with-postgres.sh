@@ -16,6 +16,17 @@ readonly PG_ENV=BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
 
 log() { echo "with-postgres: $*" >&2; }
 
+# Locally the PostgreSQL cases may be skipped; in CI a skip would pass a run
+# that never tested PostgreSQL, so it fails instead.
+skip_postgres() {
+  if [ "${CI:-}" = true ]; then
+    log "CI=true: refusing to run without PostgreSQL"
+    exit 1
+  fi
+  log "PostgreSQL tests are SKIPPED, running on SQLite only"
+  exec "$@"
+}
+
 if [ $# -eq 0 ]; then
   sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
@@ -32,18 +43,16 @@ for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V); do
   if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then pg_bin="$dir"; fi
 done
 if [ -z "$pg_bin" ]; then
-  log "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql);"
-  log "PostgreSQL tests are SKIPPED, running on SQLite only"
-  exec "$@"
+  log "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)"
+  skip_postgres "$@"
 fi
 
 # initdb refuses to run as root, so root runs the cluster as `postgres`.
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   if ! id postgres >/dev/null 2>&1; then
-    log "running as root but there is no 'postgres' OS user to own the cluster;"
-    log "PostgreSQL tests are SKIPPED, running on SQLite only"
-    exec "$@"
+    log "running as root but there is no 'postgres' OS user to own the cluster"
+    skip_postgres "$@"
   fi
   as_pg=(runuser -u postgres --)
 fi

@@ -6,6 +6,8 @@ import {
   LABEL_RESOURCE_NAME,
   LABEL_WORK,
   PromiseObject,
+  WorkObject,
+  WorkStatus,
 } from '@kratix-backstage/plugin-kratix-common';
 import {
   InProcessPipeline,
@@ -32,7 +34,7 @@ import {
 } from './kinds';
 import { reconcilePromise } from './promiseController';
 import { reconcileResource } from './resourceController';
-import { reconcileWork, toCandidate } from './scheduler';
+import { groupRef, reconcileWork, toCandidate } from './scheduler';
 import { reconcilePlacement } from './placementWriter';
 import { reconcileDestination } from './destinationController';
 import { SchedulingIndex } from './schedulingIndex';
@@ -66,11 +68,12 @@ export interface EngineOptions {
 }
 
 /**
- * A claim lasts this long unless renewed; a crashed backend's work is picked
- * up again after at most this delay.
+ * A claim lasts this long unless renewed; a killed replica's work is picked
+ * up by another after at most this delay. Renewed three times a lease, so a
+ * busy event loop or a slow database round trip does not lose a live claim.
  */
-const LEASE_MS = 2 * 60 * 1000;
-const RENEW_EVERY_MS = LEASE_MS / 4;
+export const LEASE_MS = 15_000;
+const RENEW_EVERY_MS = 5_000;
 const IDLE_POLL_MS = 5_000;
 
 /**
@@ -84,7 +87,6 @@ export class Engine {
   /** Work keys being reconciled now: their view of the destinations may be stale. */
   private readonly worksInFlight = new Set<string>();
   private readonly abort = new AbortController();
-  private readonly locks = new Map<string, Promise<unknown>>();
   private readonly ctx: EngineContext;
   private workers: Promise<void>[] = [];
   private wake: (() => void)[] = [];
@@ -119,7 +121,7 @@ export class Engine {
       recordScheduling: (workKey, groups) =>
         this.recordScheduling(workKey, groups),
       withDestinationLock: (name, fn) =>
-        this.withLock(`destination/${name}`, fn),
+        options.queue.exclusive(`destination/${name}`, fn),
     };
   }
 
@@ -129,6 +131,7 @@ export class Engine {
     for (const d of await store.list(DESTINATION_KIND)) {
       this.index.upsertDestination(toCandidate(d as DestinationObject));
     }
+    for (const w of await store.list(WORK_KIND)) this.indexWork(w, 'ADDED');
     this.unsubscribe = store.onChange(change => this.onChange(change));
     // Runs a previous process left Running ended with it.
     await this.ctx.runs.failInterrupted();
@@ -258,6 +261,7 @@ export class Engine {
       return specChanged ? [resourceKey(kind, meta.namespace!, meta.name)] : [];
     }
     if (sameKind(kind, WORK_KIND)) {
+      this.indexWork(object, type);
       const keys: ReconcileKey[] = [];
       if (specChanged)
         keys.push({
@@ -352,6 +356,27 @@ export class Engine {
       : [];
   }
 
+  /**
+   * Another replica may have reconciled this Work: its status says where its
+   * groups are and what they need, so every replica's index agrees.
+   */
+  private indexWork(object: KubeObject, type: ObjectChange['type']) {
+    const { namespace = '', name } = object.metadata;
+    const work = object as WorkObject;
+    const groups =
+      type === 'DELETED' || object.metadata.deletionTimestamp
+        ? []
+        : ((work.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
+            g => ({
+              ref: groupRef(namespace, name, g.id),
+              resolved: g.resolvedSelectors ?? {},
+              isDependency: !work.spec?.resourceName,
+              placedOn: g.destinations ?? [],
+            }),
+          );
+    this.recordScheduling(encodeKey({ type: 'work', namespace, name }), groups);
+  }
+
   private recordScheduling(workKey: string, groups: ScheduledGroup[]) {
     for (const ref of this.groupsByWork.get(workKey) ?? []) {
       if (!groups.some(g => g.ref === ref)) this.index.removeGroup(ref);
@@ -363,17 +388,6 @@ export class Engine {
         groups.map(g => g.ref),
       );
     else this.groupsByWork.delete(workKey);
-  }
-
-  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(name) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(fn);
-    this.locks.set(name, run);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === run) this.locks.delete(name);
-    }
   }
 
   private async work(worker: number) {

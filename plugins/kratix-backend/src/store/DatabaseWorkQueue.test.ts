@@ -244,4 +244,54 @@ describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
     expect(await queue.size()).toBe(1);
     expect(await store.list({ group: 'g', kind: 'K' })).toEqual([]);
   });
+
+  it('runs one exclusive section per name at a time, across queues', async () => {
+    const database = await initDatabase(databases, id);
+    // Two queues on one database stand for two replicas (SQLite has one
+    // writer process, so one queue there).
+    const one = await newQueue(database);
+    const two = id === 'SQLITE_3' ? one : await newQueue(database);
+    const inside = new Map<string, number>();
+    let overlapSameName = 0;
+    let overlapOtherName = 0;
+    const section = (queue: DatabaseWorkQueue, name: string) =>
+      queue.exclusive(name, async () => {
+        const n = (inside.get(name) ?? 0) + 1;
+        inside.set(name, n);
+        if (n > 1) overlapSameName++;
+        if ([...inside].some(([other, m]) => other !== name && m > 0))
+          overlapOtherName++;
+        // Long enough for the other sections to start if they may.
+        await new Promise(r => setTimeout(r, 50));
+        inside.set(name, inside.get(name)! - 1);
+        return name;
+      });
+    const results = await Promise.all([
+      section(one, 'destination/a'),
+      section(two, 'destination/a'),
+      section(one, 'destination/a'),
+      section(two, 'destination/b'),
+    ]);
+    expect(results).toEqual([
+      'destination/a',
+      'destination/a',
+      'destination/a',
+      'destination/b',
+    ]);
+    expect(overlapSameName).toBe(0);
+    expect(overlapOtherName).toBeGreaterThan(0);
+  });
+
+  it('releases an exclusive section whose function fails', async () => {
+    const database = await initDatabase(databases, id);
+    const queue = await newQueue(database);
+    await expect(
+      queue.exclusive('destination/a', async () => {
+        throw new Error('write failed');
+      }),
+    ).rejects.toThrow('write failed');
+    await expect(
+      queue.exclusive('destination/a', async () => 'next'),
+    ).resolves.toBe('next');
+  });
 });

@@ -10,6 +10,9 @@ const DEFAULT_LEASE_MS = 60_000;
 /** Claim attempts lost to concurrent claimers before giving up for now. */
 const CLAIM_RACES = 5;
 
+/** First key of the queue's advisory locks, apart from other users' locks. */
+const ADVISORY_LOCK_SPACE = 0x6b727478; // 'krtx'
+
 const RELEASED = { claim_token: null, lease_until: null, requeue_at: null };
 
 interface QueueRow {
@@ -33,6 +36,8 @@ interface QueueRow {
 export class DatabaseWorkQueue implements WorkQueue {
   readonly #knex: Knex;
   readonly #now: () => number;
+  /** The last exclusive section of each name in this process. */
+  readonly #sections = new Map<string, Promise<unknown>>();
 
   static async create(options: {
     database: DatabaseService;
@@ -147,6 +152,35 @@ export class DatabaseWorkQueue implements WorkQueue {
   async size(): Promise<number> {
     const row = await this.#knex(QUEUE_TABLE).count({ count: '*' }).first();
     return toNumber(row?.count ?? 0);
+  }
+
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    // Waiters of this process queue here first, so waiting costs no
+    // database connection.
+    const previous = this.#sections.get(name) ?? Promise.resolve();
+    const run = previous
+      .catch(() => undefined)
+      .then(() => this.#exclusiveAcrossProcesses(name, fn));
+    this.#sections.set(name, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#sections.get(name) === run) this.#sections.delete(name);
+    }
+  }
+
+  async #exclusiveAcrossProcesses<T>(name: string, fn: () => Promise<T>) {
+    // SQLite has one writer process (several replicas need PostgreSQL).
+    if (!isPostgres(this.#knex)) return fn();
+    // A transaction-scoped advisory lock: the server drops it with the
+    // connection, so a killed replica cannot leave it held.
+    return this.#knex.transaction(async trx => {
+      await trx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?))', [
+        ADVISORY_LOCK_SPACE,
+        name,
+      ]);
+      return fn();
+    });
   }
 
   /** PostgreSQL: concurrent claimers skip each other's rows instead of waiting. */

@@ -112,6 +112,12 @@ export interface WorkQueue {
   /** Milliseconds until the next key is due (undefined when empty). */
   nextDueInMs(): Promise<number | undefined>;
   size(): Promise<number>;
+  /**
+   * Runs `fn` while no other process sharing the queue runs one under the
+   * same name (a destination's state store writes, say). Released when `fn`
+   * settles or its process dies.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface ClaimedItem {

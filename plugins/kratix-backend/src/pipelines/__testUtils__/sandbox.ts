@@ -28,17 +28,21 @@ function bwrapWorks(): boolean {
   }
 }
 
+const BWRAP_MISSING = `these tests need bubblewrap (${BWRAP_PATH}) able to create namespaces; install the bubblewrap package to run them`;
+
 /**
  * `describe` for suites that run real sandboxes; skipped with a warning
- * rather than failing where bubblewrap cannot run.
+ * where bubblewrap cannot run, except with CI=true, where a skip would pass
+ * a run that never ran a sandbox: there the suite fails, saying why.
  */
 export const describeWithBwrap: jest.Describe = bwrapWorks()
   ? describe
   : Object.assign((name: string, fn: () => void) => {
+      if (process.env.CI === 'true') {
+        throw new Error(`CI=true: "${name}": ${BWRAP_MISSING}`);
+      }
       // eslint-disable-next-line no-console
-      console.warn(
-        `Skipping "${name}": these tests need bubblewrap (${BWRAP_PATH}) able to create namespaces; install the bubblewrap package to run them.`,
-      );
+      console.warn(`Skipping "${name}": ${BWRAP_MISSING}.`);
       // eslint-disable-next-line jest/no-disabled-tests, jest/valid-title, jest/valid-describe-callback
       describe.skip(name, fn);
     }, describe);
