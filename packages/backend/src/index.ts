@@ -27,5 +27,14 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Pushes the Kratix backend's "changed" hints to open pages.
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@kratix-backstage/plugin-kratix-backend'));
+// Kratix scaffolder actions, and a Template per Promise in the catalog.
+backend.add(
+  import('@kratix-backstage/plugin-scaffolder-backend-module-kratix'),
+);
+backend.add(
+  import('@kratix-backstage/plugin-scaffolder-backend-module-kratix').then(
+    m => ({ default: m.catalogModuleKratixTemplates }),
+  ),
+);
 
 backend.start();

@@ -32,8 +32,8 @@ export const readExample = (file: string) =>
 
 /**
  * The permission policy of a test: everything allowed except the
- * permissions named in `denied` (by name, or `write` for every one that
- * is not a read).
+ * permissions named in `denied` (by name, or `write` for every Kratix
+ * permission that is not a read).
  */
 export class TestPolicy {
   denied = new Set<string>();
@@ -42,7 +42,9 @@ export class TestPolicy {
 
   decide(permission: { name: string; attributes?: { action?: string } }) {
     this.asked.push(permission.name);
-    const write = permission.attributes?.action !== 'read';
+    const write =
+      permission.name.startsWith('kratix.') &&
+      permission.attributes?.action !== 'read';
     return this.denied.has(permission.name) ||
       (write && this.denied.has('write'))
       ? AuthorizeResult.DENY
