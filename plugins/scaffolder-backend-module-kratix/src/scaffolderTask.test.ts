@@ -1,9 +1,17 @@
+import path from 'node:path';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import catalogModuleTemplateKind from '@backstage/plugin-catalog-backend-module-scaffolder-entity-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import request from 'supertest';
+// The Kratix backend's own test Git server: real `git http-backend` behind basic auth.
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import { TestGitHttpServer } from '@kratix-backstage/plugin-kratix-backend/src/statestores/__testUtils__/gitHttpServer';
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import { BareRepos } from '@kratix-backstage/plugin-kratix-backend/src/statestores/__testUtils__/gitRepos';
+import { parse } from 'yaml';
 import {
+  EXAMPLES,
   KratixTestBackend,
   readExample,
   startKratixBackend,
@@ -38,10 +46,43 @@ async function eventually<T>(
  */
 describe('the generated template in a real scaffolder', () => {
   let kratix: KratixTestBackend;
+  let git: TestGitHttpServer;
+  let repos: BareRepos;
   const agent = () => request(kratix.server);
 
   beforeAll(async () => {
+    repos = new BareRepos();
+    repos.create('platform-requests');
+    git = await TestGitHttpServer.start({
+      projectRoot: repos.root,
+      username: 'gitops',
+      password: 'gitops-secret',
+    });
     kratix = await startKratixBackend({
+      config: {
+        catalog: {
+          locations: [
+            {
+              type: 'file',
+              target: path.join(EXAMPLES, 'templates/elastic-cloud.yaml'),
+              rules: [{ allow: ['Template'] }],
+            },
+          ],
+        },
+        kratix: {
+          scaffolder: {
+            gitopsRepositories: [
+              {
+                name: 'platform',
+                url: git.url('platform-requests'),
+                path: 'requests',
+                username: 'gitops',
+                password: 'gitops-secret',
+              },
+            ],
+          },
+        },
+      },
       features: [
         catalogPlugin,
         catalogModuleTemplateKind,
@@ -51,7 +92,11 @@ describe('the generated template in a real scaffolder', () => {
       ],
     });
   });
-  afterAll(() => kratix?.stop());
+  afterAll(async () => {
+    await kratix?.stop();
+    await git?.stop();
+    repos?.remove();
+  });
   beforeEach(() => kratix.policy.denied.clear());
 
   async function template() {
@@ -63,11 +108,14 @@ describe('the generated template in a real scaffolder', () => {
     return res.status === 200 ? res.body : undefined;
   }
 
-  async function runTask(values: Record<string, unknown>) {
+  async function runTask(
+    values: Record<string, unknown>,
+    templateRef = TEMPLATE,
+  ) {
     const created = await agent()
       .post('/api/scaffolder/v2/tasks')
       .set('Authorization', auth)
-      .send({ templateRef: TEMPLATE, values });
+      .send({ templateRef, values });
     expect(created.status).toBe(201);
     const id = created.body.id;
     const task = await eventually(async () => {
@@ -190,6 +238,35 @@ describe('the generated template in a real scaffolder', () => {
         { credentials: mockCredentials.user(USER) },
       ),
     ).rejects.toThrow(/not found/i);
+  });
+
+  it('runs the hand-written example template in gitops mode: one commit to the repository over HTTP', async () => {
+    await eventually(template, 'the generated template');
+    const { task, log } = await runTask(
+      {
+        name: 'team-stack',
+        team: 'team-a',
+        enableDataCollection: true,
+        delivery: 'gitops',
+      },
+      'template:default/elastic-cloud-for-my-team',
+    );
+    expect({ status: task.status, log }).toMatchObject({ status: 'completed' });
+    const files = repos.files('platform-requests');
+    expect(
+      parse(files['requests/team-a/elastic-cloud/team-stack.yaml']),
+    ).toEqual({
+      apiVersion: 'marketplace.kratix.io/v1alpha1',
+      kind: 'elastic-cloud',
+      metadata: { name: 'team-stack', namespace: 'team-a' },
+      spec: { enableDataCollection: true },
+    });
+    expect(repos.log('platform-requests')).toEqual([
+      {
+        subject: `Request elastic-cloud team-a/team-stack (elastic-cloud) for ${USER}`,
+        author: 'backstage <>',
+      },
+    ]);
   });
 
   it('removes the template when the Promise is deleted', async () => {
