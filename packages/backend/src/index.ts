@@ -27,6 +27,8 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Pushes the Kratix backend's "changed" hints to open pages.
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@kratix-backstage/plugin-kratix-backend'));
+// Kratix's objects as catalog entities; needs the Kratix plugin in this backend.
+backend.add(import('@kratix-backstage/plugin-catalog-backend-module-kratix'));
 // Kratix scaffolder actions, and a Template per Promise in the catalog.
 backend.add(
   import('@kratix-backstage/plugin-scaffolder-backend-module-kratix'),

@@ -22,6 +22,7 @@ import { authorize, writePermissionForKind } from './authorization';
 import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
 import { MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
 import { apiVersionOf, ObjectOperations } from './objects';
+import { requesterOf } from '../objects/objectService';
 import {
   badRequest,
   methodNotAllowed,
@@ -139,6 +140,7 @@ export async function createRouter(
       kinds,
       objects,
       authorize: wanted => allow(res, wanted),
+      requestedBy: requesterOf(res.locals.credentials),
     });
     res.json(result);
   });
@@ -201,14 +203,28 @@ export async function createRouter(
 
   router.post(CLUSTER_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, false);
-    res.status(201).json(await objects.create(kind, readObjectBody(req)));
+    res
+      .status(201)
+      .json(
+        await objects.create(
+          kind,
+          readObjectBody(req),
+          undefined,
+          requesterOf(res.locals.credentials),
+        ),
+      );
   });
   router.post(NAMESPACED_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, true);
     res
       .status(201)
       .json(
-        await objects.create(kind, readObjectBody(req), req.params.namespace),
+        await objects.create(
+          kind,
+          readObjectBody(req),
+          req.params.namespace,
+          requesterOf(res.locals.credentials),
+        ),
       );
   });
 

@@ -286,15 +286,23 @@ export class ObjectOperations {
     return this.store.listPage({ group: kind.group, kind: kind.kind }, options);
   }
 
+  /** `requestedBy` (a user entity ref) is recorded in an annotation. */
   async create(
     kind: KindInfo,
     body: Record<string, unknown>,
     namespace?: string,
+    requestedBy?: string,
   ): Promise<KubeObject> {
     assertWritable(kind);
     const object = withoutServerMetadata(
       withoutStatus(normalizeIncoming(kind, body, namespace)),
     );
+    if (requestedBy) {
+      object.metadata.annotations = {
+        ...object.metadata.annotations,
+        [REQUESTED_BY_ANNOTATION]: requestedBy,
+      };
+    }
     return this.createAdmitted(kind, object);
   }
 

@@ -21,7 +21,6 @@ import {
   KratixObjectService,
   KratixWatchEvent,
   KratixWatchOptions,
-  REQUESTED_BY_ANNOTATION,
 } from '@kratix-backstage/plugin-kratix-node';
 import { applyManifests } from '../api/apply';
 import { authorize, writePermissionForKind } from '../api/authorization';
@@ -146,8 +145,9 @@ export class DefaultKratixObjectService implements KratixObjectService {
     await this.canWrite(kind, credentials);
     return (await this.objects.create(
       kind,
-      withRequester(object, credentials),
+      object as unknown as Record<string, unknown>,
       this.namespaceOf(kind, object.metadata?.namespace),
+      requesterOf(credentials),
     )) as T;
   }
 
@@ -286,23 +286,4 @@ export class DefaultKratixObjectService implements KratixObjectService {
     }
     return result;
   }
-}
-
-/** The object with the caller recorded as its requester (users only). */
-function withRequester(
-  object: KubeObject,
-  credentials: BackstageCredentials,
-): Record<string, unknown> {
-  const requester = requesterOf(credentials);
-  if (!requester) return object as unknown as Record<string, unknown>;
-  return {
-    ...object,
-    metadata: {
-      ...object.metadata,
-      annotations: {
-        ...object.metadata?.annotations,
-        [REQUESTED_BY_ANNOTATION]: requester,
-      },
-    },
-  };
 }
