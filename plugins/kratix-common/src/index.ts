@@ -12,3 +12,4 @@ export * from './labelSelector';
 export * from './destinationSelectorsFile';
 export * from './scheduling';
 export * from './explain';
+export * from './whatIf';

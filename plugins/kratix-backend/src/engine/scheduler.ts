@@ -1,8 +1,6 @@
 import {
-  DestinationCandidate,
   DestinationObject,
   KRATIX_API_VERSION,
-  LABEL_DRY_RUN,
   LABEL_MISPLACED,
   LABEL_PIPELINE_NAME,
   LABEL_PROMISE_NAME,
@@ -16,6 +14,7 @@ import {
   decideSchedule,
   explainScheduling,
   selectorsBySource,
+  toCandidate,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
 import { DESTINATION_KIND, WORK_KIND, WORK_PLACEMENT_KIND } from './kinds';
@@ -41,15 +40,7 @@ export const LABEL_DESTINATION = 'kratix.io/targetDestinationName';
 /** Kratix's reason for a placement whose destination no longer matches. */
 export const MISPLACED_REASON = 'DestinationSelectorMismatch';
 
-export function toCandidate(d: DestinationObject): DestinationCandidate {
-  return {
-    name: d.metadata.name,
-    labels: d.metadata.labels ?? {},
-    strictMatchLabels: d.spec?.strictMatchLabels === true,
-    dryRun: d.metadata.labels?.[LABEL_DRY_RUN] === 'true',
-    deleting: Boolean(d.metadata.deletionTimestamp),
-  };
-}
+export { toCandidate };
 
 export function placementName(
   work: string,

@@ -296,45 +296,53 @@ export class ChangeFeed {
   #schedulePoll() {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
+      // knex drops its pool when destroyed: the feed and its LISTEN
+      // connection go with it, or the database could not be dropped.
+      if (!(this.#knex.client as { pool?: unknown }).pool) {
+        this.stop();
+        return;
+      }
       this.wake().finally(() => this.#schedulePoll());
     }, this.#pollMs);
     this.#timer.unref?.();
   }
 
-  /** A connection of its own that waits for NOTIFY; re-made if it drops. */
+  /**
+   * A connection of its own that waits for NOTIFY, re-made if it drops.
+   * Not from the knex pool: a held pool connection would keep the pool
+   * from ever being destroyed.
+   */
   async #listen() {
-    let connection: any;
-    const release = () => {
-      if (!connection) return;
-      const c = connection;
-      connection = undefined;
-      c.removeAllListeners?.('notification');
-      // Back in the pool, the connection must not keep listening.
-      Promise.resolve(c.query?.(`UNLISTEN ${CHANGES_CHANNEL}`))
-        .catch(() => undefined)
-        .finally(() =>
-          this.#knex.client.releaseConnection(c).catch(() => undefined),
-        );
+    let client: any;
+    const close = () => {
+      const c = client;
+      client = undefined;
+      c?.removeAllListeners?.();
+      c?.end?.().catch?.(() => undefined);
     };
     const connect = async () => {
       if (this.#stopped) return;
       try {
-        connection = await this.#knex.client.acquireConnection();
-        connection.on('notification', () => this.wake());
-        connection.once('error', () => {
-          release();
+        const { driver, connectionSettings } = this.#knex.client as any;
+        client = new driver.Client(connectionSettings);
+        client.on('notification', () => this.wake());
+        client.on('error', () => {
+          close();
           setTimeout(connect, this.#pollMs).unref?.();
         });
-        await connection.query(`LISTEN ${CHANGES_CHANNEL}`);
+        await client.connect();
+        // It only wakes readers: it must not keep the process alive.
+        client.connection?.stream?.unref?.();
+        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
       } catch (error) {
         this.#logger?.warn(
           `Kratix change feed could not LISTEN, polling only: ${error}`,
         );
-        release();
+        close();
         setTimeout(connect, this.#pollMs * 5).unref?.();
       }
     };
-    this.#stopListening = release;
+    this.#stopListening = close;
     await connect();
   }
 }

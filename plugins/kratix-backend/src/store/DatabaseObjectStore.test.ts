@@ -464,6 +464,66 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
     });
   });
 
+  describe('the change feed across replicas', () => {
+    it("tells a second store on the same database of the first one's writes, in order", async () => {
+      const { database, store } = await setup();
+      const other = await DatabaseObjectStore.create({ database });
+      const seen: string[] = [];
+      other.onChange(({ type, object }) =>
+        seen.push(`${type} ${object.metadata.name}`),
+      );
+
+      const created = await store.create(destination('dev'));
+      await store.update({
+        ...created,
+        metadata: { ...created.metadata, labels: { environment: 'dev' } },
+      });
+      await store.delete({ ...DESTINATION, name: 'dev' });
+
+      // Woken by NOTIFY on PostgreSQL, by its poll (1 s) on SQLite.
+      const deadline = Date.now() + 5000;
+      while (seen.length < 3 && Date.now() < deadline) {
+        await new Promise(r => setTimeout(r, 50));
+      }
+      expect(seen).toEqual(['ADDED dev', 'MODIFIED dev', 'DELETED dev']);
+    });
+
+    it('replays changes after a version to a watcher, then follows live ones', async () => {
+      const { store } = await setup();
+      const first = await store.create(destination('a'));
+      await store.create(destination('b'));
+      const abort = new AbortController();
+      const seen: string[] = [];
+      const done = (async () => {
+        for await (const change of store.watch({
+          since: Number(first.metadata.resourceVersion),
+          kinds: [DESTINATION],
+          signal: abort.signal,
+        })) {
+          seen.push(`${change.type} ${change.object.metadata.name}`);
+          if (seen.length === 2) abort.abort();
+        }
+      })();
+      await store.create(work('ns', 'not-a-destination'));
+      await store.create(destination('c'));
+      await done;
+      expect(seen).toEqual(['ADDED b', 'ADDED c']);
+    });
+
+    it('answers a compacted version with ResourceVersionExpiredError', async () => {
+      const { store } = await setup();
+      const first = await store.create(destination('a'));
+      await store.create(destination('b'));
+      expect(await store.feed.compact(-1000)).toBeGreaterThanOrEqual(2);
+      const iterator = store
+        .watch({ since: Number(first.metadata.resourceVersion) - 1 })
+        [Symbol.asyncIterator]();
+      await expect(iterator.next()).rejects.toMatchObject({
+        name: 'ResourceVersionExpiredError',
+      });
+    });
+  });
+
   describe('onChange', () => {
     it('reports every committed change with the previous object', async () => {
       const { store, changes } = await setup();
