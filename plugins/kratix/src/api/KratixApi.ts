@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
   KubeObject,
+  LabelChangeOutcome,
   SchedulingExplanation,
   TaggedSelector,
 } from '@kratix-backstage/plugin-kratix-common';
@@ -22,15 +23,8 @@ export interface ListOptions {
   continue?: string;
 }
 
-export interface WhatIfChange {
-  namespace: string;
-  work: string;
-  promiseName: string;
-  resourceName?: string;
-  workloadGroupId: string;
-  change: 'schedule' | 'misplace';
-  destinations: string[];
-}
+/** One change of a what-if answer: the backend's `labelChangeOutcomes`. */
+export type WhatIfChange = LabelChangeOutcome;
 
 export interface WhatIfResult {
   destination: string;
@@ -38,14 +32,17 @@ export interface WhatIfResult {
   changes: WhatIfChange[];
 }
 
+/** One workload group of a Work, explained. */
+export interface ExplainedGroup {
+  id: string;
+  directory: string;
+  selectors: TaggedSelector[];
+  placedOn: string[];
+  explanation: SchedulingExplanation;
+}
+
 export interface WorkExplanation {
-  groups: {
-    id: string;
-    directory: string;
-    selectors: TaggedSelector[];
-    placedOn: string[];
-    explanation: SchedulingExplanation;
-  }[];
+  groups: ExplainedGroup[];
 }
 
 export interface ApplyResult {

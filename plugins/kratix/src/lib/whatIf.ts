@@ -1,9 +1,9 @@
 import {
   DestinationObject,
   explainScheduling,
-  LABEL_DRY_RUN,
   Labels,
   TaggedSelector,
+  toCandidate,
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { WhatIfChange } from '../api/KratixApi';
@@ -17,16 +17,9 @@ export function workGroups(work: WorkObject): WorkGroupStatus[] {
   return (work.status as WorkStatus | undefined)?.workloadGroups ?? [];
 }
 
-/** A destination as the scheduling core sees it. */
+/** A destination as the scheduling core sees it, with `labels` if given instead of its own. */
 export function candidateOf(d: DestinationObject, labels?: Labels) {
-  const l = labels ?? d.metadata.labels ?? {};
-  return {
-    name: d.metadata.name,
-    labels: l,
-    strictMatchLabels: d.spec?.strictMatchLabels,
-    dryRun: l[LABEL_DRY_RUN] === 'true',
-    deleting: Boolean(d.metadata.deletionTimestamp),
-  };
+  return toCandidate(labels ? { ...d, metadata: { ...d.metadata, labels } } : d);
 }
 
 /**

@@ -7,12 +7,10 @@ import {
   LABEL_WORK,
   PromiseObject,
   ResourceSchedulingStatus,
-  SchedulingExplanation,
-  TaggedSelector,
   WorkObject,
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
-import type { KratixApi } from '../../api/KratixApi';
+import type { ExplainedGroup, KratixApi } from '../../api/KratixApi';
 import { KratixApiError } from '../../api/errors';
 import { kratixPaths, ResourceKind, resourceKindOf, resourcePath } from '../../api/paths';
 import { candidateOf, workGroups } from '../../lib/whatIf';
@@ -28,13 +26,8 @@ export interface ResourceRef {
   name: string;
 }
 
-export interface GroupExplanation {
+export interface GroupExplanation extends ExplainedGroup {
   work: string;
-  id: string;
-  directory: string;
-  selectors: TaggedSelector[];
-  placedOn: string[];
-  explanation: SchedulingExplanation;
 }
 
 export interface ResourceData {
