@@ -29,6 +29,7 @@ import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
 import { requestSchemaOf, schemaFields } from '../../lib/schema';
 import { useLiveData } from '../../lib/useLiveData';
 import { nameList } from '../../lib/nameList';
+import { placedOn } from '../../lib/placedOn';
 import { workGroups } from '../../lib/whatIf';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
@@ -170,11 +171,7 @@ export function PromiseView(props: { name: string }) {
                   <TableRow key={`${g.work}/${g.id}`}>
                     <TableCell>{g.work}</TableCell>
                     <TableCell>{g.directory}</TableCell>
-                    <TableCell>
-                      {g.unscheduled
-                        ? 'not scheduled'
-                        : nameList(g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)))}
-                    </TableCell>
+                    <TableCell>{placedOn(g)}</TableCell>
                     <TableCell>{g.summary}</TableCell>
                   </TableRow>
                 ))}

@@ -10,6 +10,7 @@ import Typography from '@material-ui/core/Typography';
 import { kratixApiRef } from '../../api/KratixApi';
 import { useLiveData } from '../../lib/useLiveData';
 import { nameList } from '../../lib/nameList';
+import { placedOn } from '../../lib/placedOn';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
@@ -131,11 +132,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
                     <TableCell>
                       <LabelChips labels={g.resolvedSelectors} emptyText="any" ariaLabel={`Selectors of ${g.directory}`} />
                     </TableCell>
-                    <TableCell>
-                      {g.unscheduled
-                        ? 'not scheduled'
-                        : nameList(g.destinations.map(d => (g.misplaced.includes(d) ? `${d} (misplaced)` : d)))}
-                    </TableCell>
+                    <TableCell>{placedOn(g)}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
