@@ -16,9 +16,9 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
-import { describeChange } from '../../lib/whatIf';
 import { KratixError } from '../common/KratixError';
 import { useWhatIf } from './useWhatIf';
+import { WhatIfChangeList } from './WhatIfChangeList';
 
 export type LabelChange =
   | { action: 'add'; key?: string; value?: string }
@@ -136,13 +136,7 @@ export function LabelChangeDialog(props: {
               </Typography>
             )}
             {whatIf.value && whatIf.value.length > 0 && (
-              <ul aria-label="Changes">
-                {whatIf.value.map(c => (
-                  <li key={`${c.namespace}/${c.work}/${c.workloadGroupId}/${c.change}`}>
-                    <Typography variant="body2">{describeChange(c)}</Typography>
-                  </li>
-                ))}
-              </ul>
+              <WhatIfChangeList changes={whatIf.value} ariaLabel="Changes" />
             )}
           </section>
         )}

@@ -14,10 +14,11 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
-import { candidateOf, describeChange } from '../../lib/whatIf';
+import { candidateOf } from '../../lib/whatIf';
 import { verdictText } from '../../lib/verdicts';
 import { KratixError } from '../common/KratixError';
 import { useWhatIf } from '../DestinationsPage/useWhatIf';
+import { WhatIfChangeList } from '../DestinationsPage/WhatIfChangeList';
 
 export interface PendingGroup {
   directory: string;
@@ -163,13 +164,7 @@ export function WhatIfControl(props: {
               <Typography variant="body2" color="textSecondary">
                 Everything this label change would do:
               </Typography>
-              <ul aria-label="All changes">
-                {server.value.map(c => (
-                  <li key={`${c.namespace}/${c.work}/${c.workloadGroupId}/${c.change}`}>
-                    <Typography variant="body2">{describeChange(c)}</Typography>
-                  </li>
-                ))}
-              </ul>
+              <WhatIfChangeList changes={server.value} ariaLabel="All changes" />
             </>
           )}
           {server.error && <KratixError error={server.error} title="Could not compute the what-if" />}
