@@ -39,51 +39,38 @@ const platform = () =>
     tutorial.depsWork(true),
   ]);
 
+/** Renders a catalog entity's view against the tutorial's platform. */
+const renderFor = async (entity: Entity, view: JSX.Element) => {
+  server.use(...platform().handlers());
+  await renderKratix('/', { element: <EntityProvider entity={entity}>{view}</EntityProvider> });
+};
+
 describe('catalog entity views', () => {
   it('shows a resource entity’s scheduling explanation in its tab', async () => {
-    server.use(...platform().handlers());
-    await renderKratix('/', {
-      element: (
-        <EntityProvider entity={resourceEntity}>
-          <EntityKratixContent />
-        </EntityProvider>
-      ),
-    });
+    await renderFor(resourceEntity, <EntityKratixContent />);
     expect(await screen.findByText('worker-1 lacks pvCapacity=large')).toBeInTheDocument();
   });
 
   it('shows a Promise entity’s dependencies in its tab', async () => {
-    server.use(...platform().handlers());
-    await renderKratix('/', {
-      element: (
-        <EntityProvider
-          entity={{
-            ...resourceEntity,
-            metadata: { name: 'elastic-cloud', annotations: { 'kratix.io/promise-name': 'elastic-cloud' } },
-          }}
-        >
-          <EntityKratixContent />
-        </EntityProvider>
-      ),
-    });
+    await renderFor(
+      {
+        ...resourceEntity,
+        metadata: { name: 'elastic-cloud', annotations: { 'kratix.io/promise-name': 'elastic-cloud' } },
+      },
+      <EntityKratixContent />,
+    );
     expect(await screen.findByText('Dependencies placed on worker-1')).toBeInTheDocument();
   });
 
   it('summarises a Destination entity’s labels in its card', async () => {
-    server.use(...platform().handlers());
-    await renderKratix('/', {
-      element: (
-        <EntityProvider
-          entity={{
-            ...resourceEntity,
-            kind: 'Resource',
-            metadata: { name: 'worker-1', annotations: { 'kratix.io/type': 'destination' } },
-          }}
-        >
-          <EntityKratixCard />
-        </EntityProvider>
-      ),
-    });
+    await renderFor(
+      {
+        ...resourceEntity,
+        kind: 'Resource',
+        metadata: { name: 'worker-1', annotations: { 'kratix.io/type': 'destination' } },
+      },
+      <EntityKratixCard />,
+    );
     expect(await screen.findByText('environment=dev')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Open in Kratix' })).toHaveAttribute('href', '/kratix/destinations');
   });
