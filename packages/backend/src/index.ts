@@ -4,6 +4,7 @@
  * `yarn start --config ../../app-config.yaml --config my-config.yaml`.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleKratixTemplates } from '@kratix-backstage/plugin-scaffolder-backend-module-kratix';
 
 const backend = createBackend();
 
@@ -33,10 +34,6 @@ backend.add(import('@kratix-backstage/plugin-catalog-backend-module-kratix'));
 backend.add(
   import('@kratix-backstage/plugin-scaffolder-backend-module-kratix'),
 );
-backend.add(
-  import('@kratix-backstage/plugin-scaffolder-backend-module-kratix').then(
-    m => ({ default: m.catalogModuleKratixTemplates }),
-  ),
-);
+backend.add(catalogModuleKratixTemplates);
 
 backend.start();

@@ -101,7 +101,7 @@ export function promiseTemplate(
   }
   const description =
     promise.metadata.annotations?.['kratix.io/description'] ??
-    `Request a ${kind} (${api.spec.group}/${version.name}) from the ${promiseName} Promise.`;
+    `Request a resource of kind ${kind} (${api.spec.group}/${version.name}) from the ${promiseName} Promise.`;
   return {
     apiVersion: 'scaffolder.backstage.io/v1beta3',
     kind: 'Template',
