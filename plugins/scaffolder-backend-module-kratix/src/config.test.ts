@@ -1,7 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { gitopsRepositoriesFromConfig } from './config';
 
-const config = (repos: unknown) =>
+const config = (repos: any) =>
   new ConfigReader({ kratix: { scaffolder: { gitopsRepositories: repos } } });
 
 describe('gitopsRepositoriesFromConfig', () => {

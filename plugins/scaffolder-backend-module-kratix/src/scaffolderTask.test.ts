@@ -284,5 +284,6 @@ describe('the generated template in a real scaffolder', () => {
       'the template to go',
       60_000,
     );
+    expect(await template()).toBeUndefined();
   });
 });
