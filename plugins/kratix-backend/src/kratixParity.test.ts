@@ -13,26 +13,29 @@ import {
   KratixTestBackend,
   eventually,
   listFiles,
-  startKratixBackend,
-  tempDir,
+  startFixtureBackend,
+  stopAndRemove,
 } from './__testUtils__/testBackend';
 import { kratixTestDatabases } from './__testUtils__/databases';
+import {
+  condition,
+  fixtureImages,
+  pipelineObject,
+  promiseApi,
+} from './__testUtils__/kratixObjects';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
 const FIXTURES = path.join(__dirname, '__fixtures__/parity');
-const SCRIPTS = ['stage-one', 'stage-two', 'configure'];
-const image = (script: string) => `parity.test/${script}:v1`;
-const IMAGES = Object.fromEntries(
-  SCRIPTS.map(s => [image(s), path.join(FIXTURES, s)]),
-);
+const { image, images: IMAGES } = fixtureImages(FIXTURES, 'parity.test', [
+  'stage-one',
+  'stage-two',
+  'configure',
+]);
 const V1 = '/apis/platform.kratix.io/v1alpha1';
 const SYSTEM = 'kratix-platform-system';
 const GROUP = 'parity.test.kratix.io';
-
-const condition = (object: any, type: string) =>
-  (object?.status?.conditions ?? []).find((c: any) => c.type === type);
 
 const databases = kratixTestDatabases();
 
@@ -41,19 +44,14 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
     let b: KratixTestBackend;
 
     beforeEach(async () => {
-      const knex = await databases.init(databaseId);
-      b = await startKratixBackend({
-        knex,
-        stateStoreRoot: tempDir('kratix-parity-'),
-        extraImages: IMAGES,
-        config: { bootstrap: [path.join(FIXTURES, 'platform.yaml')] },
+      b = await startFixtureBackend({
+        knex: await databases.init(databaseId),
+        fixtures: FIXTURES,
+        images: IMAGES,
       });
     });
 
-    afterEach(async () => {
-      await b?.stop();
-      fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
-    });
+    afterEach(() => stopAndRemove(b));
 
     const applyOk = async (object: unknown) => {
       const res = await b.api.apply(JSON.stringify(object));
@@ -75,12 +73,8 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         },
       });
 
-    const pipeline = (name: string, script: string) => ({
-      apiVersion: 'platform.kratix.io/v1alpha1',
-      kind: 'Pipeline',
-      metadata: { name },
-      spec: { containers: [{ name: 'main', image: image(script) }] },
-    });
+    const pipeline = (name: string, script: string) =>
+      pipelineObject(name, image(script));
 
     /** A Promise whose kind is its name, with the given resource pipelines. */
     async function promise(
@@ -98,12 +92,6 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         wait?: boolean;
       },
     ) {
-      const schema = {
-        openAPIV3Schema: options.schema ?? {
-          type: 'object',
-          'x-kubernetes-preserve-unknown-fields': true,
-        },
-      };
       await applyOk({
         apiVersion: 'platform.kratix.io/v1alpha1',
         kind: 'Promise',
@@ -115,24 +103,7 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
           ...(options.selectors
             ? { destinationSelectors: [{ matchLabels: options.selectors }] }
             : {}),
-          api: {
-            apiVersion: 'apiextensions.k8s.io/v1',
-            kind: 'CustomResourceDefinition',
-            metadata: { name: `${name}s.${GROUP}` },
-            spec: {
-              group: GROUP,
-              scope: 'Namespaced',
-              names: { kind: name, plural: `${name}s`, singular: name },
-              versions: [
-                { name: 'v1alpha1', served: true, storage: true, schema },
-                ...(options.extraVersions ?? []).map(v => ({
-                  ...v,
-                  storage: false,
-                  schema,
-                })),
-              ],
-            },
-          },
+          api: promiseApi(name, GROUP, options.schema, options.extraVersions),
           ...(options.dependencies
             ? {
                 dependencies: [

@@ -11,19 +11,24 @@ import {
   EXAMPLES,
   KratixTestBackend,
   eventually,
-  startKratixBackend,
-  tempDir,
+  startFixtureBackend,
+  stopAndRemove,
 } from './__testUtils__/testBackend';
 import { kratixTestDatabases } from './__testUtils__/databases';
+import {
+  fixtureImages,
+  pipelineObject,
+  promiseApi,
+} from './__testUtils__/kratixObjects';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
 const FIXTURES = path.join(__dirname, '__fixtures__/parity');
-const image = (script: string) => `parity.test/${script}:v1`;
-const IMAGES = Object.fromEntries(
-  ['configure', 'stage-two'].map(s => [image(s), path.join(FIXTURES, s)]),
-);
+const { image, images: IMAGES } = fixtureImages(FIXTURES, 'parity.test', [
+  'configure',
+  'stage-two',
+]);
 const V1 = '/apis/platform.kratix.io/v1alpha1';
 const GROUP = 'runs.test.kratix.io';
 const SYSTEM = 'kratix-platform-system';
@@ -35,15 +40,11 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
     let b: KratixTestBackend;
 
     beforeEach(async () => {
-      const knex = await databases.init(databaseId);
-      b = await startKratixBackend({
-        knex,
-        stateStoreRoot: tempDir('kratix-runs-'),
-        extraImages: IMAGES,
-        config: {
-          bootstrap: [path.join(FIXTURES, 'platform.yaml')],
-          records: { pipelineRuns: { perObject: 2 } },
-        },
+      b = await startFixtureBackend({
+        knex: await databases.init(databaseId),
+        fixtures: FIXTURES,
+        images: IMAGES,
+        config: { records: { pipelineRuns: { perObject: 2 } } },
       });
       await apply({
         apiVersion: 'platform.kratix.io/v1alpha1',
@@ -55,10 +56,7 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
       });
     });
 
-    afterEach(async () => {
-      await b?.stop();
-      fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
-    });
+    afterEach(() => stopAndRemove(b));
 
     async function apply(object: unknown) {
       const res = await b.api.apply(JSON.stringify(object));
@@ -76,60 +74,24 @@ describeWithBwrap('pipeline runs and events through the HTTP API', () => {
         metadata: { name },
         spec: {
           destinationSelectors: [{ matchLabels: { environment: 'dev' } }],
-          api: {
-            apiVersion: 'apiextensions.k8s.io/v1',
-            kind: 'CustomResourceDefinition',
-            metadata: { name: `${name}s.${GROUP}` },
-            spec: {
-              group: GROUP,
-              scope: 'Namespaced',
-              names: { kind: name, plural: `${name}s`, singular: name },
-              versions: [
-                {
-                  name: 'v1alpha1',
-                  served: true,
-                  storage: true,
-                  schema: {
-                    openAPIV3Schema: {
-                      type: 'object',
-                      'x-kubernetes-preserve-unknown-fields': true,
-                    },
-                  },
-                },
-              ],
-            },
-          },
+          api: promiseApi(name, GROUP),
           workflows: {
             ...(promiseScript
               ? {
                   promise: {
                     configure: [
-                      {
-                        apiVersion: 'platform.kratix.io/v1alpha1',
-                        kind: 'Pipeline',
-                        metadata: { name: 'promise-configure' },
-                        spec: {
-                          containers: [
-                            { name: 'main', image: image(promiseScript) },
-                          ],
-                        },
-                      },
+                      pipelineObject('promise-configure', image(promiseScript)),
                     ],
                   },
                 }
               : {}),
             resource: {
               configure: [
-                {
-                  apiVersion: 'platform.kratix.io/v1alpha1',
-                  kind: 'Pipeline',
-                  metadata: { name: 'instance-configure' },
-                  spec: {
-                    containers: [
-                      { name: 'pipeline-stage-0', image: image(script) },
-                    ],
-                  },
-                },
+                pipelineObject(
+                  'instance-configure',
+                  image(script),
+                  'pipeline-stage-0',
+                ),
               ],
             },
           },

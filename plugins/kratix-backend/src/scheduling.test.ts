@@ -16,26 +16,28 @@ import {
   KratixTestBackend,
   eventually,
   listFiles,
-  startKratixBackend,
-  tempDir,
+  startFixtureBackend,
+  stopAndRemove,
 } from './__testUtils__/testBackend';
 import { kratixTestDatabases } from './__testUtils__/databases';
+import {
+  condition,
+  fixtureImages,
+  pipelineObject,
+  promiseApi,
+} from './__testUtils__/kratixObjects';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
 
 jest.setTimeout(60_000);
 
 const FIXTURES = path.join(__dirname, '__fixtures__/scheduling');
-const image = (script: string) => `scheduling.test/${script}:v1`;
-const SCRIPTS = [
+const { image, images: IMAGES } = fixtureImages(FIXTURES, 'scheduling.test', [
   'promise-configure',
   'resource-configure',
   'layout-configure',
   'prefer-prod',
   'with-backup',
-];
-const IMAGES = Object.fromEntries(
-  SCRIPTS.map(s => [image(s), path.join(FIXTURES, s)]),
-);
+]);
 
 const V1 = '/apis/platform.kratix.io/v1alpha1';
 const SYSTEM = 'kratix-platform-system';
@@ -52,8 +54,19 @@ const misplacedMessage = (...ids: string[]) =>
 
 type Labels = Record<string, string>;
 
-const condition = (object: any, type: string) =>
-  (object?.status?.conditions ?? []).find((c: any) => c.type === type);
+/** Kratix's conditions on a Work whose root workload group no longer matches. */
+function expectRootGroupMisplaced(work: any) {
+  expect(condition(work, 'ScheduleSucceeded')).toMatchObject({
+    status: 'False',
+    reason: 'DestinationSelectorMismatch',
+    message: misplacedMessage(ROOT_ID),
+  });
+  expect(condition(work, 'Ready')).toMatchObject({
+    status: 'False',
+    reason: 'Misplaced',
+    message: 'Misplaced',
+  });
+}
 
 const databases = kratixTestDatabases();
 
@@ -62,19 +75,14 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
     let b: KratixTestBackend;
 
     beforeEach(async () => {
-      const knex = await databases.init(databaseId);
-      b = await startKratixBackend({
-        knex,
-        stateStoreRoot: tempDir('kratix-scheduling-'),
-        extraImages: IMAGES,
-        config: { bootstrap: [path.join(FIXTURES, 'platform.yaml')] },
+      b = await startFixtureBackend({
+        knex: await databases.init(databaseId),
+        fixtures: FIXTURES,
+        images: IMAGES,
       });
     });
 
-    afterEach(async () => {
-      await b?.stop();
-      fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
-    });
+    afterEach(() => stopAndRemove(b));
 
     // ---- helpers bound to the running backend -----------------------------
 
@@ -125,12 +133,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
       },
     ) {
       const pipeline = (pipelineName: string, script: string) => [
-        {
-          apiVersion: 'platform.kratix.io/v1alpha1',
-          kind: 'Pipeline',
-          metadata: { name: pipelineName },
-          spec: { containers: [{ name: 'main', image: image(script) }] },
-        },
+        pipelineObject(pipelineName, image(script)),
       ];
       const res = await b.api.apply(
         JSON.stringify({
@@ -141,34 +144,15 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
             ...(options.selectors
               ? { destinationSelectors: [{ matchLabels: options.selectors }] }
               : {}),
-            api: {
-              apiVersion: 'apiextensions.k8s.io/v1',
-              kind: 'CustomResourceDefinition',
-              metadata: { name: `${name}s.${GROUP}` },
-              spec: {
-                group: GROUP,
-                scope: 'Namespaced',
-                names: { kind: name, plural: `${name}s`, singular: name },
-                versions: [
-                  {
-                    name: 'v1alpha1',
-                    served: true,
-                    storage: true,
-                    schema: {
-                      openAPIV3Schema: {
-                        type: 'object',
-                        properties: {
-                          spec: {
-                            type: 'object',
-                            properties: { layout: { type: 'string' } },
-                          },
-                        },
-                      },
-                    },
-                  },
-                ],
+            api: promiseApi(name, GROUP, {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: { layout: { type: 'string' } },
+                },
               },
-            },
+            }),
             ...(options.dependencies
               ? {
                   dependencies: [
@@ -389,16 +373,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
           w,
           'DestinationSelectorMismatch',
         );
-        expect(condition(work, 'ScheduleSucceeded')).toMatchObject({
-          status: 'False',
-          reason: 'DestinationSelectorMismatch',
-          message: misplacedMessage(ROOT_ID),
-        });
-        expect(condition(work, 'Ready')).toMatchObject({
-          status: 'False',
-          reason: 'Misplaced',
-          message: 'Misplaced',
-        });
+        expectRootGroupMisplaced(work);
         expect(work.status.workloadGroups[0]).toMatchObject({
           destinations: ['dev-a', 'dev-b', 'prod-c'],
           misplaced: ['dev-b'],
@@ -508,16 +483,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         work,
         'DestinationSelectorMismatch',
       );
-      expect(condition(misplacedWork, 'ScheduleSucceeded')).toMatchObject({
-        status: 'False',
-        reason: 'DestinationSelectorMismatch',
-        message: misplacedMessage(ROOT_ID),
-      });
-      expect(condition(misplacedWork, 'Ready')).toMatchObject({
-        status: 'False',
-        reason: 'Misplaced',
-        message: 'Misplaced',
-      });
+      expectRootGroupMisplaced(misplacedWork);
       const misplaced = await eventually(async () => {
         const p = await getPlacement('default', placement);
         return (

@@ -133,6 +133,34 @@ export async function startKratixBackend(options: {
   };
 }
 
+/**
+ * A backend bootstrapped from `<fixtures>/platform.yaml` instead of the
+ * tutorial's worker-1, with its filesystem state store in a new directory.
+ */
+export function startFixtureBackend(options: {
+  knex: Knex;
+  fixtures: string;
+  images: Record<string, string>;
+  config?: JsonObject;
+}): Promise<KratixTestBackend> {
+  return startKratixBackend({
+    knex: options.knex,
+    stateStoreRoot: tempDir(`kratix-${path.basename(options.fixtures)}-`),
+    extraImages: options.images,
+    config: {
+      bootstrap: [path.join(options.fixtures, 'platform.yaml')],
+      ...options.config,
+    },
+  });
+}
+
+/** Stops a test backend and deletes its filesystem state store. */
+export async function stopAndRemove(b: KratixTestBackend | undefined) {
+  if (!b) return;
+  await b.stop();
+  fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
+}
+
 function apiClient(server: any) {
   const auth = mockCredentials.user.header();
   const agent = () => request(server);

@@ -8,6 +8,7 @@ import {
   eventually,
   listFiles,
 } from './testBackend';
+import { condition } from './kratixObjects';
 
 /**
  * The Kratix tutorial "Scheduling Promises", step by step, as the README
@@ -31,9 +32,6 @@ const STATIC_DEPS =
   'worker-1/dependencies/elastic-cloud/5058f/static/elastic-cloud-dependencies.yaml';
 const RESOURCE_DIR =
   'worker-1/resources/default/elastic-cloud/example/instance-configure/5058f';
-
-const condition = (object: any, type: string) =>
-  (object?.status?.conditions ?? []).find((c: any) => c.type === type);
 
 /** The store worker-1 writes to; the tutorial's outcomes are the same on every kind. */
 export interface TutorialStateStore {

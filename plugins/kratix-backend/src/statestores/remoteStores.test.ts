@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { kratixTestDatabases } from '../__testUtils__/databases';
+import { condition } from '../__testUtils__/kratixObjects';
 import {
   EXAMPLES,
   KratixTestBackend,
@@ -45,9 +46,6 @@ function minioStoreBootstrap(endpoint: string): string {
   fs.writeFileSync(file, yaml);
   return file;
 }
-
-const condition = (object: any, type: string) =>
-  (object?.status?.conditions ?? []).find((c: any) => c.type === type);
 
 const destination = async (b: KratixTestBackend) =>
   (await b.api.get(`${V1}/destinations/worker-1`)).body;
