@@ -175,6 +175,12 @@ describe('the generated template in a real scaffolder', () => {
       'Would request elastic-cloud default/dry from elastic-cloud',
     );
     expect(dry.body.output).toMatchObject({
+      links: [
+        {
+          title: 'Where it runs, or why not yet',
+          url: '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/dry',
+        },
+      ],
       text: [
         {
           content: expect.stringContaining(

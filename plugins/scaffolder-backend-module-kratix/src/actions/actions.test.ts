@@ -272,6 +272,8 @@ describe('Kratix scaffolder actions against the real engine', () => {
       destinations: ['worker-1'],
       schedulingMessage: 'Scheduled to worker-1',
       scheduled: true,
+      pagePath:
+        '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/example',
     });
     expect(out.stateStorePaths).toHaveLength(1);
     expect(out.stateStorePaths[0].destination).toBe('worker-1');

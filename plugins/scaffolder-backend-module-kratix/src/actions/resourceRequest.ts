@@ -10,7 +10,9 @@ import { commitFile, GitopsRepository } from '../gitops/gitCommit';
 import {
   describeKratixError,
   describeResource,
+  RequestKind,
   requestKindOf,
+  resourcePagePath,
   resourceRefString,
   ResourceOutput,
   waitUntilScheduled,
@@ -326,7 +328,7 @@ export function createResourceRequestAction(options: {
 }
 
 function pending(
-  kind: { promise: string; apiVersion: string; kind: string },
+  kind: RequestKind,
   ref: { namespace: string; name: string } & Record<string, string>,
 ): ResourceOutput {
   return {
@@ -340,6 +342,7 @@ function pending(
     stateStorePaths: [],
     schedulingMessage: '',
     scheduled: false,
+    pagePath: resourcePagePath(kind, ref.namespace, ref.name),
   };
 }
 

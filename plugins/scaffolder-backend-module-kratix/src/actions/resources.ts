@@ -18,6 +18,8 @@ export interface RequestKind {
   promise: string;
   apiVersion: string;
   kind: string;
+  /** Absent when only the reference is known (kratix:resource:wait). */
+  plural?: string;
 }
 
 /** The request kind of a Promise, read with the caller's credentials. */
@@ -41,7 +43,18 @@ export async function requestKindOf(
     promise,
     apiVersion: `${api.spec.group}/${version.name}`,
     kind: api.spec.names.kind,
+    plural: api.spec.names.plural,
   };
+}
+
+/** The resource's page in the portal (plugins/kratix), where it says why it is or is not placed. */
+export function resourcePagePath(
+  kind: RequestKind,
+  namespace: string,
+  name: string,
+): string | undefined {
+  if (!kind.plural) return undefined;
+  return `/kratix/resources/${kind.apiVersion}/${kind.plural}/${namespace}/${name}`;
 }
 
 /** Where a resource's workloads went: one entry per WorkPlacement. */
@@ -64,6 +77,7 @@ export interface ResourceOutput {
   stateStorePaths: PlacementOutput[];
   schedulingMessage: string;
   scheduled: boolean;
+  pagePath?: string;
 }
 
 const WORK_PLACEMENT = {
@@ -133,6 +147,11 @@ export async function describeResource(
         .sort((a, b) => a.destination.localeCompare(b.destination)),
       schedulingMessage: resource.status?.schedulingMessage ?? '',
       scheduled: works?.status === 'True' && written,
+      pagePath: resourcePagePath(
+        kind,
+        resource.metadata.namespace ?? '',
+        resource.metadata.name,
+      ),
     },
   };
 }

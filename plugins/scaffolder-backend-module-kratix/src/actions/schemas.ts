@@ -27,4 +27,11 @@ export const resourceOutputSchema = {
     z.string().describe('Where it is scheduled, or what it still needs'),
   scheduled: (z: Z) =>
     z.boolean().describe('Every workload placed and written'),
+  pagePath: (z: Z) =>
+    z
+      .string()
+      .optional()
+      .describe(
+        "The resource's page in the portal: where it runs, or why not yet",
+      ),
 };

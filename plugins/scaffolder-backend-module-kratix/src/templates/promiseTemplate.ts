@@ -162,6 +162,12 @@ export function promiseTemplate(
         },
       ],
       output: {
+        links: [
+          {
+            title: 'Where it runs, or why not yet',
+            url: '${{ steps.request.output.pagePath }}',
+          },
+        ],
         text: [
           {
             title: 'Requested',
