@@ -296,6 +296,8 @@ describe('Kratix scaffolder actions against the real engine', () => {
     expect(wait.outputs()).toMatchObject({
       destinations: ['worker-1'],
       scheduled: true,
+      pagePath:
+        '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/example',
     });
 
     // The same task run again, as a recovered task is, requests nothing twice.
@@ -337,6 +339,17 @@ describe('Kratix scaffolder actions against the real engine', () => {
     });
     await expect(actions().wait.handler(ctx as any)).rejects.toThrow(
       /"default\/example" is not a resource reference/,
+    );
+  });
+
+  it('kratix:resource:wait refuses a reference of another kind than the Promise offers', async () => {
+    const ctx = context({
+      promise: 'elastic-cloud',
+      ref: 'marketplace.kratix.io/v1alpha1/redis/default/example',
+      timeoutSeconds: 1,
+    });
+    await expect(actions().wait.handler(ctx as any)).rejects.toThrow(
+      'redis default/example is not a resource of Promise "elastic-cloud", whose kind is elastic-cloud',
     );
   });
 

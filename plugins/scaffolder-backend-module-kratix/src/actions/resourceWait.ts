@@ -5,6 +5,7 @@ import {
   describeKratixError,
   describeResource,
   parseResourceRef,
+  requestKindOf,
   waitUntilScheduled,
 } from './resources';
 import { resourceOutputSchema } from './schemas';
@@ -64,12 +65,21 @@ export function createResourceWaitAction(options: {
     async handler(ctx) {
       const credentials = await ctx.getInitiatorCredentials();
       const ref = parseResourceRef(ctx.input.ref);
-      const kind = {
-        promise: ctx.input.promise,
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-      };
       const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+      const promised = await requestKindOf(
+        objects,
+        ctx.input.promise,
+        credentials,
+      ).catch(e => {
+        throw describeKratixError(e, `Reading Promise "${ctx.input.promise}"`);
+      });
+      if (promised.kind !== ref.kind) {
+        throw new Error(
+          `${what} is not a resource of Promise "${ctx.input.promise}", whose kind is ${promised.kind}`,
+        );
+      }
+      // The reference's version: a request may use any served version.
+      const kind = { ...promised, apiVersion: ref.apiVersion };
       try {
         // A dry run has requested nothing, so there is nothing to wait for: say where it stands.
         const output = ctx.isDryRun
