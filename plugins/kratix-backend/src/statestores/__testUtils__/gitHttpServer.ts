@@ -1,24 +1,24 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { PausableHttpServer } from './pausableHttpServer';
 
 /**
  * Real Git over HTTP: `git http-backend` (Git's own smart HTTP server, run
  * as a CGI program) behind a Node server that demands basic auth.
  */
-export class TestGitHttpServer {
+export class TestGitHttpServer extends PausableHttpServer {
   /** Pushes it accepted to run (git-receive-pack POSTs). */
   pushes = 0;
   /** Every HTTP request it answered. */
   requests = 0;
-  private server?: http.Server;
-  private port = 0;
 
   private constructor(
     private readonly projectRoot: string,
     private readonly username: string,
     private readonly password: string,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(options: {
     projectRoot: string;
@@ -38,7 +38,7 @@ export class TestGitHttpServer {
     return `http://127.0.0.1:${this.port}/${repo}.git`;
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse) {
     this.requests++;
     const expected = `Basic ${Buffer.from(
       `${this.username}:${this.password}`,
@@ -101,27 +101,6 @@ export class TestGitHttpServer {
       res.end();
     });
     cgi.on('error', () => res.destroy());
-  }
-
-  /** Closes the port and every open connection: clients see an outage. */
-  async pause() {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await new Promise<void>(resolve => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  async resume() {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
   }
 
   stop() {

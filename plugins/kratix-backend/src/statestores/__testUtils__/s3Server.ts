@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { AddressInfo } from 'node:net';
 import crypto from 'node:crypto';
 import S3rver from 's3rver';
+import { PausableHttpServer } from './pausableHttpServer';
 
 /*
  * s3rver encrypts its ListObjectsV2 continuation tokens with DES, which
@@ -55,17 +55,19 @@ export const S3_SECRET_KEY = 'S3RVER';
  * can be stopped and started again on the same port with the same objects.
  * Counts the HTTP requests it answers, by method.
  */
-export class TestS3Server {
+export class TestS3Server extends PausableHttpServer {
   readonly requests: Record<string, number> = {};
   /** Uploads per `bucket/key`. */
   readonly puts = new Map<string, number>();
-  private server?: http.Server;
-  private port = 0;
+  private readonly s3rverHandler: http.RequestListener;
 
   private constructor(
     private readonly s3rver: S3rver,
     readonly directory: string,
-  ) {}
+  ) {
+    super();
+    this.s3rverHandler = s3rver.callback();
+  }
 
   static async start(buckets: string[]): Promise<TestS3Server> {
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-s3-'));
@@ -95,36 +97,15 @@ export class TestS3Server {
     this.puts.clear();
   }
 
-  /** Closes the port and every open connection: clients see an outage. */
-  async pause() {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    await new Promise<void>(resolve => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  }
-
-  /** Listens again, on the same port once it had one. */
-  async resume() {
-    const handler = this.s3rver.callback();
-    const server = http.createServer((req, res) => {
-      this.requests[req.method!] = (this.requests[req.method!] ?? 0) + 1;
-      if (req.method === 'PUT') {
-        const key = decodeURIComponent(
-          new URL(req.url!, 'http://x').pathname.slice(1),
-        );
-        this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
-      }
-      handler(req, res);
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    this.requests[req.method!] = (this.requests[req.method!] ?? 0) + 1;
+    if (req.method === 'PUT') {
+      const key = decodeURIComponent(
+        new URL(req.url!, 'http://x').pathname.slice(1),
+      );
+      this.puts.set(key, (this.puts.get(key) ?? 0) + 1);
+    }
+    this.s3rverHandler(req, res);
   }
 
   /** Every object of a bucket with its content, straight from s3rver's store. */
