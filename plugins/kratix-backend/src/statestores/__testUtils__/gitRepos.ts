@@ -14,6 +14,31 @@ const git = (cwd: string, ...args: string[]) =>
     },
   });
 
+/** Writes `files` into a work tree and commits them all as `author`. */
+function commitFiles(
+  work: string,
+  files: Record<string, string>,
+  author: string,
+  message: string,
+) {
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+    fs.writeFileSync(path.join(work, file), content);
+  }
+  git(work, 'add', '--all');
+  git(
+    work,
+    '-c',
+    `user.name=${author}`,
+    '-c',
+    `user.email=${author}@example.org`,
+    'commit',
+    '--quiet',
+    '-m',
+    message,
+  );
+}
+
 /** Bare repositories on local disk, served by the test Git servers. */
 export class BareRepos {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-git-repos-'));
@@ -37,22 +62,7 @@ export class BareRepos {
     if (options.files) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-git-seed-'));
       git(work, 'init', '--quiet', '-b', options.branch ?? 'main');
-      for (const [file, content] of Object.entries(options.files)) {
-        fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-        fs.writeFileSync(path.join(work, file), content);
-      }
-      git(work, 'add', '--all');
-      git(
-        work,
-        '-c',
-        'user.name=seed',
-        '-c',
-        'user.email=seed@example.org',
-        'commit',
-        '--quiet',
-        '-m',
-        'seed',
-      );
+      commitFiles(work, options.files, 'seed', 'seed');
       git(
         work,
         'push',
@@ -98,20 +108,7 @@ export class BareRepos {
     const dir = path.join(this.root, `${name}.git`);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-git-other-'));
     git(work, 'clone', '--quiet', '--branch', branch, dir, '.');
-    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
-    fs.writeFileSync(path.join(work, file), content);
-    git(work, 'add', '--all');
-    git(
-      work,
-      '-c',
-      'user.name=other',
-      '-c',
-      'user.email=other@example.org',
-      'commit',
-      '--quiet',
-      '-m',
-      `other: ${file}`,
-    );
+    commitFiles(work, { [file]: content }, 'other', `other: ${file}`);
     git(work, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
     fs.rmSync(work, { recursive: true, force: true });
   }
