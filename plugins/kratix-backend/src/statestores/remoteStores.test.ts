@@ -67,6 +67,45 @@ const applyPromise = (b: KratixTestBackend) =>
     )
     .expect(200);
 
+interface Outage {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/**
+ * With worker-1 Ready, its store goes down and the Promise is applied:
+ * the failed write of its dependencies, as the placement reports it.
+ */
+async function failedWriteDuringOutage(b: KratixTestBackend, store: Outage) {
+  await eventually(
+    async () => condition(await destination(b), 'Ready')?.status === 'True',
+    'worker-1 Ready on its state store',
+  );
+  await store.pause();
+  await b.api
+    .patch(`${V1}/destinations/worker-1`, {
+      metadata: { labels: { environment: 'dev' } },
+    })
+    .expect(200);
+  await applyPromise(b);
+  return eventually(async () => {
+    const c = condition(await staticDepsPlacement(b), 'WriteSucceeded');
+    return c?.status === 'False' && c;
+  }, 'the placement to report the failed write');
+}
+
+/** The store comes back: the retried write succeeds. */
+async function writtenAfterOutage(b: KratixTestBackend, store: Outage) {
+  await store.resume();
+  await eventually(
+    async () =>
+      condition(await staticDepsPlacement(b), 'WriteSucceeded')?.status ===
+      'True',
+    'the placement to be written after the outage',
+    60_000,
+  );
+}
+
 describeWithBwrap(
   'the tutorial on a BucketStateStore named minio-store',
   () => {
@@ -128,24 +167,7 @@ describe('a state store outage', () => {
       },
     });
     try {
-      await eventually(
-        async () =>
-          condition(await destination(backend), 'Ready')?.status === 'True',
-        'worker-1 Ready on minio-store',
-      );
-      await server.pause();
-      await backend.api
-        .patch(`${V1}/destinations/worker-1`, {
-          metadata: { labels: { environment: 'dev' } },
-        })
-        .expect(200);
-      await applyPromise(backend);
-
-      const failed = await eventually(async () => {
-        const p = await staticDepsPlacement(backend);
-        const c = condition(p, 'WriteSucceeded');
-        return c?.status === 'False' && c;
-      }, 'the placement to report the failed write');
+      const failed = await failedWriteDuringOutage(backend, server);
       expect(failed.reason).toBe('WorkloadsFailedWrite');
       expect(failed.message).toMatch(
         /bucket "kratix" at 127\.0\.0\.1:\d+: .*ECONNREFUSED/,
@@ -159,14 +181,7 @@ describe('a state store outage', () => {
         condition(await staticDepsPlacement(backend), 'Ready')?.status,
       ).toBe('False');
 
-      await server.resume();
-      await eventually(
-        async () =>
-          condition(await staticDepsPlacement(backend), 'WriteSucceeded')
-            ?.status === 'True',
-        'the placement to be written after the outage',
-        60_000,
-      );
+      await writtenAfterOutage(backend, server);
       await eventually(
         async () =>
           condition(await destination(backend), 'Ready')?.status === 'True',
@@ -228,38 +243,13 @@ spec:
       },
     });
     try {
-      await eventually(
-        async () =>
-          condition(await destination(backend), 'Ready')?.status === 'True',
-        'worker-1 Ready on the Git store',
-      );
-      await git.pause();
-      await backend.api
-        .patch(`${V1}/destinations/worker-1`, {
-          metadata: { labels: { environment: 'dev' } },
-        })
-        .expect(200);
-      await applyPromise(backend);
-      const failed = await eventually(async () => {
-        const c = condition(
-          await staticDepsPlacement(backend),
-          'WriteSucceeded',
-        );
-        return c?.status === 'False' && c;
-      }, 'the placement to report the failed write');
+      const failed = await failedWriteDuringOutage(backend, git);
       expect(failed.message).toMatch(
         /^repository http:\/\/127\.0\.0\.1:\d+\/state\.git \(branch main\): git (fetch|push) failed/,
       );
       expect(failed.message).not.toContain('git-password-42');
 
-      await git.resume();
-      await eventually(
-        async () =>
-          condition(await staticDepsPlacement(backend), 'WriteSucceeded')
-            ?.status === 'True',
-        'the placement to be committed after the outage',
-        60_000,
-      );
+      await writtenAfterOutage(backend, git);
       expect(Object.keys(repos.files('state')).sort()).toEqual(
         ['README.md', ...CANARIES, STATIC_DEPS].sort(),
       );
