@@ -28,6 +28,7 @@ import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
 import { DefaultKratixObjectService } from './objects/objectService';
+import { registerResourcePermissions } from './permissions/registerResourcePermissions';
 import { recordLimitsFromConfig } from './engine/recordsConfig';
 import { createDeferred } from '@backstage/types';
 import {
@@ -82,6 +83,7 @@ export const kratixPlugin = createBackendPlugin({
         objectServiceRef,
       }) {
         permissionsRegistry.addPermissions(kratixPermissions);
+        registerResourcePermissions(permissionsRegistry);
         // Modules' runners and stores come first: they are the operator's choice.
         const allRunners = [
           ...runners,

@@ -1,5 +1,5 @@
 import type { BasicPermission } from '@backstage/plugin-permission-common';
-import type { KindRegistry } from '../engine/types';
+import type { KindInfo, KindRegistry } from '../engine/types';
 import {
   writePermissionForApiVersion,
   writePermissionForKind,
@@ -30,6 +30,11 @@ export interface ApplyOptions {
   authorize(permissions: BasicPermission[]): Promise<void>;
   /** Recorded on the objects the apply creates (a user entity ref). */
   requestedBy?: string;
+  /** Throws (403) unless the caller may apply this object of this kind. */
+  authorizeObject?(
+    kind: KindInfo,
+    object: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 /** One object of the input, with where it came from. */
@@ -78,6 +83,7 @@ export async function applyManifests(
         );
       }
       await options.authorize([writePermissionForKind(kind)]);
+      await options.authorizeObject?.(kind, object);
       const { object: applied, action } = await options.objects.apply(
         kind,
         object,

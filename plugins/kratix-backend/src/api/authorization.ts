@@ -34,7 +34,7 @@ export function writePermissionForApiVersion(
     : kratixResourceRequestPermission;
 }
 
-function describePrincipal(credentials: BackstageCredentials): string {
+export function describePrincipal(credentials: BackstageCredentials): string {
   const principal = credentials.principal as {
     type?: string;
     userEntityRef?: string;

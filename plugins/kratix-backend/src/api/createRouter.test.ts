@@ -107,16 +107,19 @@ async function setup(options: { permissions?: PermissionsService } = {}) {
 /** Allows only the named permissions. */
 function permissionsAllowing(...names: string[]) {
   const seen: string[] = [];
+  const decide = async (requests: any[]) =>
+    requests.map(r => {
+      seen.push(r.permission.name);
+      return {
+        result: names.includes(r.permission.name)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    });
+  // Resource permissions are asked conditionally; the basic ones are not.
   const service = mockServices.permissions.mock({
-    authorize: async (requests: any[]) =>
-      requests.map(r => {
-        seen.push(r.permission.name);
-        return {
-          result: names.includes(r.permission.name)
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-        };
-      }),
+    authorize: decide,
+    authorizeConditional: decide,
   } as any);
   return { service, seen };
 }
@@ -880,6 +883,8 @@ describe('createRouter', () => {
       const { service, seen } = permissionsAllowing(
         'kratix.object.read',
         'kratix.resource.request',
+        'kratix.promise.read',
+        'kratix.promise.request',
       );
       const { app, store } = await setup({ permissions: service });
       // a platform engineer installed the Promise

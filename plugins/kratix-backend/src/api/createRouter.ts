@@ -16,14 +16,18 @@ import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ListOptions, ListPage, ObjectStore } from '../store/types';
 import { serveWatch, watchRequestOf } from './watch';
-import { schedulingQueries } from './schedulingQueries';
 import { applyManifests } from './apply';
 import { coreV1Router } from './coreV1';
 import { authorize, writePermissionForKind } from './authorization';
 import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
-import { MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
+import {
+  applyMergePatch,
+  isPlainObject,
+  MERGE_PATCH_CONTENT_TYPE,
+} from './mergePatch';
 import { apiVersionOf, ObjectOperations } from './objects';
 import { requesterOf } from '../objects/objectService';
+import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
 import {
   badRequest,
   methodNotAllowed,
@@ -64,6 +68,9 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { store, kinds, admission, httpAuth, permissions, logger } = options;
   const objects = new ObjectOperations(store, admission);
+  const authorizer = new ObjectAuthorizer(permissions, store);
+  const credentialsOf = (res: Response) =>
+    res.locals.credentials as BackstageCredentials;
   const router = Router();
 
   // Users and services (the static external-access token is a service).
@@ -114,12 +121,13 @@ export async function createRouter(
     kind: KindInfo,
     namespace?: string,
   ) => {
-    await allow(res, [kratixReadPermission], resourceName(kind));
+    const filter = await authorizer.readFilter(kind, credentialsOf(res));
     const labelSelector = labelSelectorOf(req);
     if (req.query.watch === 'true' || req.query.watch === '1') {
       await serveWatch(store, watchRequestOf(req, kind, labelSelector), res, {
         bookmarkEveryMs: options.watchBookmarkMs ?? 15_000,
         signal: options.signal,
+        filter,
       });
       return;
     }
@@ -128,7 +136,7 @@ export async function createRouter(
       ...(labelSelector ? { labelSelector } : {}),
       ...pageOf(req),
     });
-    res.json(listOf(kind, items, metadata));
+    res.json(listOf(kind, filter ? items.filter(filter) : items, metadata));
   };
 
   router.post('/apply', applyBodyParser(), async (req, res) => {
@@ -142,6 +150,8 @@ export async function createRouter(
       objects,
       authorize: wanted => allow(res, wanted),
       requestedBy: requesterOf(res.locals.credentials),
+      authorizeObject: (kind, object) =>
+        authorizer.authorizeApply(kind, object, credentialsOf(res)),
     });
     res.json(result);
   });
@@ -191,8 +201,12 @@ export async function createRouter(
   router.get([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
     const namespace = req.params.namespace;
     const kind = kindOf(req, namespace !== undefined);
-    await allow(res, [kratixReadPermission], resourceName(kind));
-    res.json(await objects.get(kind, req.params.name, namespace));
+    const filter = await authorizer.readFilter(kind, credentialsOf(res));
+    const object = await objects.get(kind, req.params.name, namespace);
+    if (filter && !filter(object)) {
+      await authorizer.authorizeRead(kind, object, credentialsOf(res));
+    }
+    res.json(object);
   });
 
   // Writes.
@@ -202,14 +216,26 @@ export async function createRouter(
     return kind;
   };
 
+  const creatable = async (req: Request, res: Response, kind: KindInfo) => {
+    const body = readObjectBody(req);
+    await authorizer.authorizeWrite(
+      kind,
+      ['create'],
+      body as unknown as KubeObject,
+      credentialsOf(res),
+    );
+    return body;
+  };
+
   router.post(CLUSTER_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, false);
+    const body = await creatable(req, res, kind);
     res
       .status(201)
       .json(
         await objects.create(
           kind,
-          readObjectBody(req),
+          body,
           undefined,
           requesterOf(res.locals.credentials),
         ),
@@ -217,12 +243,13 @@ export async function createRouter(
   });
   router.post(NAMESPACED_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, true);
+    const body = await creatable(req, res, kind);
     res
       .status(201)
       .json(
         await objects.create(
           kind,
-          readObjectBody(req),
+          body,
           req.params.namespace,
           requesterOf(res.locals.credentials),
         ),
@@ -232,14 +259,17 @@ export async function createRouter(
   router.put([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
     const namespace = req.params.namespace;
     const kind = await writable(req, res, namespace !== undefined);
-    res.json(
-      await objects.replace(
+    const body = readObjectBody(req);
+    if (authorizer.governs(kind)) {
+      const previous = await objects.get(kind, req.params.name, namespace);
+      await authorizer.authorizeUpdate(
         kind,
-        req.params.name,
-        readObjectBody(req),
-        namespace,
-      ),
-    );
+        previous,
+        body as unknown as KubeObject,
+        credentialsOf(res),
+      );
+    }
+    res.json(await objects.replace(kind, req.params.name, body, namespace));
   });
 
   router.patch([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
@@ -250,17 +280,54 @@ export async function createRouter(
         MERGE_PATCH_CONTENT_TYPE,
       ]);
     }
+    if (authorizer.governs(kind) && isPlainObject(req.body)) {
+      const previous = await objects.get(kind, req.params.name, namespace);
+      await authorizer.authorizeUpdate(
+        kind,
+        previous,
+        applyMergePatch(previous, req.body) as KubeObject,
+        credentialsOf(res),
+      );
+    }
     res.json(await objects.patch(kind, req.params.name, req.body, namespace));
   });
 
   router.delete([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
     const namespace = req.params.namespace;
     const kind = await writable(req, res, namespace !== undefined);
+    if (authorizer.governs(kind)) {
+      const previous = await objects.get(kind, req.params.name, namespace);
+      await authorizer.authorizeWrite(
+        kind,
+        ['delete'],
+        previous,
+        credentialsOf(res),
+      );
+    }
     res.json(await objects.delete(kind, req.params.name, namespace));
   });
 
+  /** Every object a collection delete would delete must be deletable. */
+  const deletable = async (
+    res: Response,
+    kind: KindInfo,
+    namespace: string | undefined,
+    labelSelector: ListOptions['labelSelector'],
+  ) => {
+    if (!authorizer.governs(kind)) return;
+    for (const object of await objects.list(kind, namespace, labelSelector)) {
+      await authorizer.authorizeWrite(
+        kind,
+        ['delete'],
+        object,
+        credentialsOf(res),
+      );
+    }
+  };
+
   router.delete(CLUSTER_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, false);
+    await deletable(res, kind, undefined, labelSelectorOf(req));
     const items = await objects.deleteCollection(
       kind,
       undefined,
@@ -270,6 +337,7 @@ export async function createRouter(
   });
   router.delete(NAMESPACED_COLLECTION, async (req, res) => {
     const kind = await writable(req, res, true);
+    await deletable(res, kind, req.params.namespace, labelSelectorOf(req));
     const items = await objects.deleteCollection(
       kind,
       req.params.namespace,
@@ -287,8 +355,6 @@ export async function createRouter(
       throw methodNotAllowed();
     },
   );
-
-  router.use(schedulingQueries({ store, allow }));
 
   router.use(notFoundHandler);
   router.use(statusErrorHandler(logger));

@@ -1,4 +1,7 @@
-import { LabelRequirement } from '@kratix-backstage/plugin-kratix-common';
+import {
+  KubeObject,
+  LabelRequirement,
+} from '@kratix-backstage/plugin-kratix-common';
 import { isError } from '@backstage/errors';
 import { Request, Response } from 'express';
 import type { KindInfo } from '../engine/types';
@@ -61,7 +64,12 @@ export async function serveWatch(
   store: ObjectStore,
   watch: WatchRequest,
   res: Response,
-  options: { bookmarkEveryMs: number; signal?: AbortSignal },
+  options: {
+    bookmarkEveryMs: number;
+    signal?: AbortSignal;
+    /** Only objects the caller may see (a conditional permission). */
+    filter?: (object: KubeObject) => boolean;
+  },
 ) {
   const { kind, namespace } = watch;
   const abort = new AbortController();
@@ -88,7 +96,9 @@ export async function serveWatch(
       ...(namespace !== undefined ? { namespace } : {}),
       ...(watch.labelSelector ? { labelSelector: watch.labelSelector } : {}),
     });
-    for (const item of page.items) send('ADDED', item);
+    for (const item of page.items) {
+      if (!options.filter || options.filter(item)) send('ADDED', item);
+    }
     last = Number(page.resourceVersion);
   } else {
     last = Number(watch.resourceVersion);
@@ -118,7 +128,9 @@ export async function serveWatch(
         continue;
       }
       const event = visibleChange(change, watch.labelSelector);
-      if (event) send(event.type, event.object);
+      if (event && (!options.filter || options.filter(event.object))) {
+        send(event.type, event.object);
+      }
     }
   } catch (error) {
     if (isError(error) && error.name === 'ResourceVersionExpiredError') {
