@@ -59,10 +59,11 @@ export function resourceName(kind: KindInfo): string {
 }
 
 export function notFound(kind: KindInfo, name: string): KratixObjectError {
-  return new KratixNotFoundError(
-    `${resourceName(kind)} "${name}" not found`,
-    { name, group: kind.group, kind: kind.plural },
-  );
+  return new KratixNotFoundError(`${resourceName(kind)} "${name}" not found`, {
+    name,
+    group: kind.group,
+    kind: kind.plural,
+  });
 }
 
 export function alreadyExists(
