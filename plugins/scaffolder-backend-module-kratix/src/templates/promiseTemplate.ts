@@ -93,12 +93,8 @@ export function promiseTemplate(
     type: 'object',
   }) as JsonSchema;
   const specField = formField('spec', specSchema);
-  specField.title = `${kind} settings`;
-  if (typeof specSchema.description !== 'string') {
-    specField[
-      'ui:help'
-    ] = `The spec of the ${kind} resource, as ${promiseName}'s API defines it.`;
-  }
+  // The page's title already names it; a second heading above the fields is noise.
+  specField.title = '';
   const description =
     promise.metadata.annotations?.['kratix.io/description'] ??
     `Request a resource of kind ${kind} (${api.spec.group}/${version.name}) from the ${promiseName} Promise.`;
