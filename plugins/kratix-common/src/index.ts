@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './types';
+export * from './annotations';
 export * from './status';
 export * from './permissions';
 export * from './labels';

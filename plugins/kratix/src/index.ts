@@ -10,11 +10,9 @@ export {
   EntityKratixContent,
   EntityKratixCard,
 } from './plugin';
-export {
-  isKratixEntity,
-  kratixEntityTarget,
-  KRATIX_ANNOTATIONS,
-} from './lib/entityTarget';
+export { isKratixEntity, kratixEntityTarget } from './lib/entityTarget';
+/** Re-exported from the common package, where the catalog module finds it too. */
+export { KRATIX_ANNOTATIONS } from '@kratix-backstage/plugin-kratix-common';
 export type { KratixEntityTarget } from './lib/entityTarget';
 export { kratixApiRef } from './api/KratixApi';
 export type {

@@ -1,14 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
-
-/** Annotations of Kratix entities, as Syntasso's Backstage integration writes them. */
-export const KRATIX_ANNOTATIONS = {
-  type: 'kratix.io/type',
-  promiseName: 'kratix.io/promise-name',
-  apiGroup: 'kratix.io/api-group',
-  kind: 'kratix.io/kind',
-  name: 'kratix.io/name',
-  namespace: 'kratix.io/namespace',
-} as const;
+import { KRATIX_ANNOTATIONS } from '@kratix-backstage/plugin-kratix-common';
 
 export type KratixEntityTarget =
   | { type: 'promise'; name: string }
