@@ -20,9 +20,8 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Allows everything but what kratix.policy.denyRequests lists (README).
+backend.add(import('./permissionPolicy'));
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Pushes the Kratix backend's "changed" hints to open pages.
