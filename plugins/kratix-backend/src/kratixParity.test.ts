@@ -171,6 +171,18 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
         path.basename(f).startsWith('kratix-canary'),
       );
 
+    /** Request r1 of a Promise whose resource workflow has two stages. */
+    async function requestStaged() {
+      await destination('worker', {});
+      await promise('staged', {
+        resource: [
+          ['first', 'stage-one'],
+          ['second', 'stage-two'],
+        ],
+      });
+      await request('staged', 'r1');
+    }
+
     it('answers only once the bootstrap objects exist', async () => {
       // No waiting: the first answer after start already has them.
       const stores = await getOk(`${V1}/filesystemstatestores`);
@@ -180,14 +192,7 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
     });
 
     it('runs each pipeline of a workflow on the object as the pipelines before it left its status (test/core: stage: one)', async () => {
-      await destination('worker', {});
-      await promise('staged', {
-        resource: [
-          ['first', 'stage-one'],
-          ['second', 'stage-two'],
-        ],
-      });
-      await request('staged', 'r1');
+      await requestStaged();
       const done = await conditionIs(
         requestPath('staged', 'r1'),
         'ConfigureWorkflowCompleted',
@@ -204,14 +209,7 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
     });
 
     it("keeps status.message from the pipeline's status.yaml, the scheduling summary in status.schedulingMessage", async () => {
-      await destination('worker', {});
-      await promise('staged', {
-        resource: [
-          ['first', 'stage-one'],
-          ['second', 'stage-two'],
-        ],
-      });
-      await request('staged', 'r1');
+      await requestStaged();
       const scheduled = await eventually(async () => {
         const r = (await b.api.get(requestPath('staged', 'r1'))).body;
         return r.status?.schedulingMessage === 'Scheduled to worker' && r;
