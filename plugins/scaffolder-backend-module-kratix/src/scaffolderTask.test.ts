@@ -223,7 +223,7 @@ describe('the generated template in a real scaffolder', () => {
 
   it('fails a task the policy denies, naming the permission, and requests nothing', async () => {
     await eventually(template, 'the generated template');
-    kratix.policy.denied.add('write');
+    kratix.policy.denied.add('kratix.promise.request');
     const { task, log } = await runTask({
       name: 'denied',
       namespace: 'default',
@@ -231,7 +231,7 @@ describe('the generated template in a real scaffolder', () => {
     });
     expect(task.status).toBe('failed');
     expect(log).toMatch(
-      /Requesting elastic-cloud default\/denied failed: Forbidden \(403\): .*user:default\/developer.*\[permission kratix\.[a-z.]+\]/,
+      /Requesting elastic-cloud default\/denied failed: Forbidden \(403\): .*user:default\/developer.*\[permission kratix\.promise\.request\]/,
     );
     await expect(
       kratix.objects.get(

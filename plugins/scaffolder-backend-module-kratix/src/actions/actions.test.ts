@@ -135,13 +135,13 @@ describe('Kratix scaffolder actions against the real engine', () => {
     kratix.objects.get({ ...ELASTIC, name, namespace }, { credentials: user });
 
   it('kratix:destination:label refuses what the initiator may not change, and changes nothing', async () => {
-    kratix.policy.denied.add('write');
+    kratix.policy.denied.add('kratix.destination.label');
     const ctx = context({
       destination: 'worker-1',
       labels: { environment: 'dev' },
     });
     await expect(actions().label.handler(ctx as any)).rejects.toThrow(
-      /Labelling Destination "worker-1" failed: Forbidden \(403\): .*not allowed.*\[permission kratix\.[a-z.]+\]/,
+      /Labelling Destination "worker-1" failed: Forbidden \(403\): .*not allowed.*\[permission kratix\.destination\.label\]/,
     );
     const worker = await kratix.objects.get(WORKER_1, { credentials: user });
     expect(worker.metadata.labels ?? {}).toEqual({});
@@ -178,7 +178,7 @@ describe('Kratix scaffolder actions against the real engine', () => {
   });
 
   it('kratix:resource:request refuses a request the initiator may not make, and creates nothing', async () => {
-    kratix.policy.denied.add('write');
+    kratix.policy.denied.add('kratix.promise.request');
     const ctx = context({
       promise: 'elastic-cloud',
       namespace: 'default',
@@ -189,7 +189,7 @@ describe('Kratix scaffolder actions against the real engine', () => {
       timeoutSeconds: 5,
     });
     await expect(actions().request.handler(ctx as any)).rejects.toThrow(
-      /Requesting elastic-cloud default\/denied failed: Forbidden \(403\): .*\[permission kratix\.[a-z.]+\]/,
+      /Requesting elastic-cloud default\/denied failed: Forbidden \(403\): .*\[permission kratix\.promise\.request\]/,
     );
     await expect(get('denied')).rejects.toBeInstanceOf(KratixNotFoundError);
   });
