@@ -6,3 +6,4 @@
 export * from './extensions';
 export * from './objectService';
 export * from './permissions';
+export * from './git';

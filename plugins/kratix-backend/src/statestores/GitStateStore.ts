@@ -1,5 +1,6 @@
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import {
+  GitAuthEnv,
   StateStoreWriter,
   StateStoreWriterFactory,
 } from '@kratix-backstage/plugin-kratix-node';
@@ -7,7 +8,6 @@ import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { GitAuthEnv } from './gitCommand';
 import { GitStateStoreWriter } from './GitStateStoreWriter';
 import { redactingWriter } from './redactingWriter';
 import { SecretSource, secretDataFor } from './secrets';

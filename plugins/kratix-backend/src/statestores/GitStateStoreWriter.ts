@@ -1,8 +1,12 @@
-import { StateStoreWriter } from '@kratix-backstage/plugin-kratix-node';
+import {
+  GitAuthEnv,
+  GitCommandError,
+  runGit,
+  StateStoreWriter,
+} from '@kratix-backstage/plugin-kratix-node';
 import { promises as fs } from 'fs';
 import { dirname } from 'path';
 import { Change, checkChange } from './change';
-import { GitAuthEnv, GitCommandError, runGit } from './gitCommand';
 import { lstatOrUndefined, toHostPath } from './hostPaths';
 import { joinPath, normaliseDirectory, validateRelativePath } from './paths';
 

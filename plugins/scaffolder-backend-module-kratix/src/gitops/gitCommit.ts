@@ -1,6 +1,10 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import {
+  GitAuthEnv,
+  GitCommandError,
+  runGit,
+} from '@kratix-backstage/plugin-kratix-node';
 
 /** A repository the request action may commit to, as configured. */
 export interface GitopsRepository {
@@ -14,83 +18,43 @@ export interface GitopsRepository {
   author: { name: string; email: string };
 }
 
-class GitError extends Error {
-  constructor(readonly args: string[], readonly stderr: string) {
-    super(`git ${args[0]} failed: ${stderr.trim()}`);
-  }
+/** Basic auth as a header: it stays out of argv, .git/config and messages. */
+function authOf(repo: GitopsRepository): GitAuthEnv {
+  if (repo.password === undefined) return { env: {} };
+  const token = Buffer.from(`${repo.username ?? ''}:${repo.password}`).toString(
+    'base64',
+  );
+  return {
+    env: {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${token}`,
+    },
+  };
 }
 
-/**
- * Nothing from the host's or user's git configuration, no prompts, only
- * network transports (a configured URL must not reach the backend's own
- * disk), credentials in a header rather than argv or .git/config.
- */
-function gitEnv(repo: GitopsRepository): Record<string, string> {
-  const config: [string, string][] = [
-    ['protocol.allow', 'never'],
-    ['protocol.https.allow', 'always'],
-    ['protocol.http.allow', 'always'],
-    ['protocol.ssh.allow', 'always'],
-    ['commit.gpgsign', 'false'],
-    ['core.hooksPath', '/dev/null'],
-  ];
-  if (repo.password !== undefined) {
-    const token = Buffer.from(
-      `${repo.username ?? ''}:${repo.password}`,
-    ).toString('base64');
-    config.push(['http.extraHeader', `Authorization: Basic ${token}`]);
+/** Git's error without the password, in plain words when the server refused the credentials. */
+function describe(repo: GitopsRepository, e: unknown): Error {
+  if (!(e instanceof GitCommandError)) return e as Error;
+  let text = e.stderr.trim();
+  if (repo.password) text = text.split(repo.password).join('***');
+  if (/could not read (Username|Password)|Authentication failed/i.test(text)) {
+    text = `the server refused the credentials configured for ${repo.url} (${text})`;
   }
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/',
-    LANG: 'C',
-    LC_ALL: 'C',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_COUNT: String(config.length),
-  };
-  config.forEach(([key, value], i) => {
-    env[`GIT_CONFIG_KEY_${i}`] = key;
-    env[`GIT_CONFIG_VALUE_${i}`] = value;
-  });
-  return env;
+  return new GitCommandError(e.args, e.code, text);
 }
 
 function git(cwd: string, repo: GitopsRepository, args: string[]) {
-  return new Promise<string>((resolve, reject) => {
-    execFile(
-      'git',
-      args,
-      { cwd, env: gitEnv(repo), timeout: 120_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        if (!error) resolve(stdout);
-        else {
-          const secret = repo.password;
-          let text = String(stderr || error.message);
-          if (secret) text = text.split(secret).join('***');
-          // Git's words for a refused basic auth are about prompts; say what happened.
-          if (
-            /could not read (Username|Password)|Authentication failed/i.test(
-              text,
-            )
-          ) {
-            text = `the server refused the credentials configured for ${
-              repo.url
-            } (${text.trim()})`;
-          }
-          reject(new GitError(args, text));
-        }
-      },
-    );
+  return runGit(cwd, args, authOf(repo)).catch(e => {
+    throw describe(repo, e);
   });
 }
 
 const rejectedPush = (e: unknown) =>
-  e instanceof GitError &&
+  e instanceof GitCommandError &&
   /\[rejected\]|non-fast-forward|fetch first|cannot lock ref/i.test(e.stderr);
 const missingBranch = (e: unknown) =>
-  e instanceof GitError && /couldn't find remote ref/i.test(e.stderr);
+  e instanceof GitCommandError && /couldn't find remote ref/i.test(e.stderr);
 
 export interface CommitResult {
   /** The commit holding the file (the existing tip when the file was already so). */

@@ -1,5 +1,10 @@
 import { execFile } from 'child_process';
 
+/*
+ * Debian's git, run as a child process, isolated from the host: shared by
+ * the Git state store and the scaffolder module's GitOps mode.
+ */
+
 /** How git reaches the remote: extra environment (credentials stay out of argv and .git/config). */
 export interface GitAuthEnv {
   env: Record<string, string>;
