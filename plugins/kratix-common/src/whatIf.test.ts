@@ -1,4 +1,9 @@
-import { labelChangeOutcomes, GroupOnWork, toCandidate } from './whatIf';
+import {
+  groupsOnWorks,
+  labelChangeOutcomes,
+  GroupOnWork,
+  toCandidate,
+} from './whatIf';
 
 const worker1 = toCandidate({
   apiVersion: 'platform.kratix.io/v1alpha1',
@@ -94,5 +99,61 @@ describe('labelChangeOutcomes', () => {
         [pending],
       ),
     ).toEqual([]);
+  });
+});
+
+describe('groupsOnWorks', () => {
+  const status = (id: string) => ({
+    id,
+    directory: '.',
+    resolvedSelectors: {},
+    destinations: [],
+    misplaced: [],
+    unscheduled: true,
+    summary: '',
+  });
+
+  it("takes a resource's name from its Work, or else from the Work's label, and calls the rest dependencies", () => {
+    const groups = groupsOnWorks([
+      {
+        apiVersion: 'platform.kratix.io/v1alpha1',
+        kind: 'Work',
+        metadata: { name: 'w1', namespace: 'default' },
+        spec: { promiseName: 'p', resourceName: 'r1', workloadGroups: [] },
+        status: { workloadGroups: [status('a')] },
+      },
+      {
+        apiVersion: 'platform.kratix.io/v1alpha1',
+        kind: 'Work',
+        metadata: {
+          name: 'w2',
+          namespace: 'default',
+          labels: { 'kratix.io/resource-name': 'r2' },
+        },
+        spec: { promiseName: 'p', workloadGroups: [] },
+        status: { workloadGroups: [status('b')] },
+      },
+      {
+        apiVersion: 'platform.kratix.io/v1alpha1',
+        kind: 'Work',
+        metadata: { name: 'deps', namespace: 'kratix-platform-system' },
+        spec: { promiseName: 'p', workloadGroups: [] },
+        status: { workloadGroups: [status('c'), status('d')] },
+      },
+      {
+        apiVersion: 'platform.kratix.io/v1alpha1',
+        kind: 'Work',
+        metadata: { name: 'not-yet-scheduled', namespace: 'default' },
+        spec: { promiseName: 'p', resourceName: 'r3', workloadGroups: [] },
+      },
+    ]);
+    expect(
+      groups.map(g => [g.work, g.group.id, g.resourceName, g.isDependency]),
+    ).toEqual([
+      ['w1', 'a', 'r1', false],
+      ['w2', 'b', 'r2', false],
+      ['deps', 'c', undefined, true],
+      ['deps', 'd', undefined, true],
+    ]);
   });
 });

@@ -4,12 +4,14 @@
  * on the destination, and which placed there would become misplaced.
  */
 import { candidateDestinations } from './scheduling';
-import type { WorkGroupStatus } from './status';
+import type { WorkGroupStatus, WorkStatus } from './status';
 import {
   DestinationCandidate,
   DestinationObject,
   LABEL_DRY_RUN,
+  LABEL_RESOURCE_NAME,
   Labels,
+  WorkObject,
 } from './types';
 
 /** What the scheduling core needs of a Destination object. */
@@ -32,6 +34,24 @@ export interface GroupOnWork {
   /** Dependencies go to every matching destination; resources to one. */
   isDependency: boolean;
   group: WorkGroupStatus;
+}
+
+/** Every workload group the scheduler reported on these Works. */
+export function groupsOnWorks(works: WorkObject[]): GroupOnWork[] {
+  return works.flatMap(w => {
+    const resourceName =
+      w.spec?.resourceName ?? w.metadata.labels?.[LABEL_RESOURCE_NAME];
+    return ((w.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
+      group => ({
+        namespace: w.metadata.namespace ?? '',
+        work: w.metadata.name,
+        promiseName: w.spec?.promiseName ?? '',
+        resourceName,
+        isDependency: !resourceName,
+        group,
+      }),
+    );
+  });
 }
 
 export interface LabelChangeOutcome {

@@ -1,8 +1,8 @@
 import {
   DestinationObject,
-  explainScheduling,
+  groupsOnWorks,
+  labelChangeOutcomes,
   Labels,
-  TaggedSelector,
   toCandidate,
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
@@ -24,52 +24,23 @@ export function candidateOf(d: DestinationObject, labels?: Labels) {
 
 /**
  * The what-if of a label change computed in the browser from Works already
- * loaded, for when the backend has no what-if endpoint: the same core
- * function the scheduler uses decides each group against the changed
- * destination alone.
+ * loaded, for when the backend has no what-if endpoint: the backend's own
+ * function, on the same groups.
  */
 export function localWhatIf(
   destination: DestinationObject,
   labels: Labels,
   works: WorkObject[],
 ): WhatIfChange[] {
-  const name = destination.metadata.name;
-  const changes: WhatIfChange[] = [];
-  for (const work of works) {
-    const statuses = workGroups(work);
-    for (const group of work.spec?.workloadGroups ?? []) {
-      const status = statuses.find(s => s.id === group.id);
-      const selectors: TaggedSelector[] = group.destinationSelectors ?? [];
-      const after = explainScheduling(selectors, [candidateOf(destination, labels)])
-        .destinations[0];
-      const placedHere = status?.destinations.includes(name) ?? false;
-      const base = {
-        namespace: work.metadata.namespace ?? '',
-        work: work.metadata.name,
-        promiseName: work.spec?.promiseName ?? '',
-        resourceName: work.spec?.resourceName || undefined,
-        workloadGroupId: group.id,
-        destinations: [name],
-      };
-      const isDependency = !work.spec?.resourceName;
-      // Dependencies go to every match; a resource group only moves off "nowhere".
-      const wouldPlace =
-        after.matches &&
-        !placedHere &&
-        (isDependency || !status || status.unscheduled);
-      if (wouldPlace) changes.push({ ...base, change: 'schedule' });
-      else if (placedHere && !after.matches && !status?.misplaced.includes(name))
-        changes.push({ ...base, change: 'misplace' });
-    }
-  }
-  return changes;
+  return labelChangeOutcomes(toCandidate(destination), labels, groupsOnWorks(works));
 }
 
-export function describeChange(c: WhatIfChange): string {
+/** One change of a label change on `destination`, as a sentence. */
+export function describeChange(c: WhatIfChange, destination: string): string {
   const subject = c.resourceName
     ? `${c.promiseName} resource ${c.namespace}/${c.resourceName}`
     : `${c.promiseName} dependencies (${c.work})`;
   return c.change === 'schedule'
-    ? `${subject} would be scheduled on ${c.destinations.join(', ')}`
-    : `${subject} would be marked misplaced on ${c.destinations.join(', ')}`;
+    ? `${subject} would be scheduled on ${destination}`
+    : `${subject} would be marked misplaced on ${destination}`;
 }

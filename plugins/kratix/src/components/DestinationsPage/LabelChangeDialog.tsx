@@ -136,7 +136,7 @@ export function LabelChangeDialog(props: {
               </Typography>
             )}
             {whatIf.value && whatIf.value.length > 0 && (
-              <WhatIfChangeList changes={whatIf.value} ariaLabel="Changes" />
+              <WhatIfChangeList changes={whatIf.value} destination={name} ariaLabel="Changes" />
             )}
           </section>
         )}

@@ -164,7 +164,11 @@ export function WhatIfControl(props: {
               <Typography variant="body2" color="textSecondary">
                 Everything this label change would do:
               </Typography>
-              <WhatIfChangeList changes={server.value} ariaLabel="All changes" />
+              <WhatIfChangeList
+                changes={server.value}
+                destination={preview.target.metadata.name}
+                ariaLabel="All changes"
+              />
             </>
           )}
           {server.error && <KratixError error={server.error} title="Could not compute the what-if" />}
