@@ -12,7 +12,10 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
 // Tests run the real Kratix plugin beside the module, as the portal does.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
@@ -37,6 +40,8 @@ export const readExample = (file: string) =>
  */
 export class TestPolicy {
   denied = new Set<string>();
+  /** Conditional decisions by permission name, as a policy returns them. */
+  conditional = new Map<string, PolicyDecision>();
   /** Every permission asked for, in order. */
   asked: string[] = [];
 
@@ -49,6 +54,14 @@ export class TestPolicy {
       (write && this.denied.has('write'))
       ? AuthorizeResult.DENY
       : AuthorizeResult.ALLOW;
+  }
+
+  decideConditional(permission: { name: string }): PolicyDecision {
+    return (
+      this.conditional.get(permission.name) ?? {
+        result: this.decide(permission),
+      }
+    );
   }
 }
 
@@ -101,7 +114,7 @@ export async function startKratixBackend(
             authorize: async (requests: any[]) =>
               requests.map(r => ({ result: policy.decide(r.permission) })),
             authorizeConditional: async (requests: any[]) =>
-              requests.map(r => ({ result: policy.decide(r.permission) })),
+              requests.map(r => policy.decideConditional(r.permission)),
           } as any),
       }),
       mockServices.rootConfig.factory({

@@ -7,9 +7,13 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { JsonValue } from '@backstage/types';
 import {
   KRATIX_API_VERSION,
+  kratixPromiseRequestPermission,
   KubeObject,
 } from '@kratix-backstage/plugin-kratix-common';
-import { KratixNotFoundError } from '@kratix-backstage/plugin-kratix-node';
+import {
+  KratixNotFoundError,
+  kratixPromiseConditions,
+} from '@kratix-backstage/plugin-kratix-node';
 // The Kratix backend's own test Git server: real `git http-backend` behind basic auth.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
 import { TestGitHttpServer } from '@kratix-backstage/plugin-kratix-backend/src/statestores/__testUtils__/gitHttpServer';
@@ -120,7 +124,10 @@ describe('Kratix scaffolder actions against the real engine', () => {
     repos?.remove();
   });
 
-  beforeEach(() => kratix.policy.denied.clear());
+  beforeEach(() => {
+    kratix.policy.denied.clear();
+    kratix.policy.conditional.clear();
+  });
 
   const actions = () => ({
     request: createResourceRequestAction({
@@ -192,6 +199,39 @@ describe('Kratix scaffolder actions against the real engine', () => {
       /Requesting elastic-cloud default\/denied failed: Forbidden \(403\): .*\[permission kratix\.promise\.request\]/,
     );
     await expect(get('denied')).rejects.toBeInstanceOf(KratixNotFoundError);
+  });
+
+  it('kratix:resource:request follows a policy that allows requests per Promise', async () => {
+    const only = (names: string[]) =>
+      kratixPromiseConditions.createConditionalDecision(
+        kratixPromiseRequestPermission,
+        kratixPromiseConditions.conditions.hasName({ names }),
+      );
+    const input = {
+      promise: 'elastic-cloud',
+      namespace: 'default',
+      name: 'per-promise',
+      spec: {},
+      mode: 'direct',
+      waitForScheduling: false,
+      timeoutSeconds: 5,
+    };
+    kratix.policy.conditional.set('kratix.promise.request', only(['redis']));
+    await expect(
+      actions().request.handler(context(input) as any),
+    ).rejects.toThrow(
+      /Forbidden \(403\).*\[permission kratix\.promise\.request\]/,
+    );
+    await expect(get('per-promise')).rejects.toBeInstanceOf(
+      KratixNotFoundError,
+    );
+
+    kratix.policy.conditional.set(
+      'kratix.promise.request',
+      only(['redis', 'elastic-cloud']),
+    );
+    await actions().request.handler(context(input) as any);
+    expect((await get('per-promise')).metadata.name).toBe('per-promise');
   });
 
   it('kratix:resource:request in a dry run requests nothing', async () => {
