@@ -1,5 +1,10 @@
 import { HumanDuration } from '@backstage/types';
 
+/*
+ * Every key here is checked when the backend starts (an unknown key or a
+ * wrong type fails it, naming the key); `kratix.catalog` and
+ * `kratix.scaffolder` belong to their modules' packages.
+ */
 export interface Config {
   kratix?: {
     /**
@@ -79,6 +84,14 @@ export interface Config {
       maxLogBytes?: number;
       /** Path of the bubblewrap binary. Default /usr/bin/bwrap. */
       bwrapPath?: string;
+    };
+    /** The portal's sample permission policy (packages/backend). */
+    policy?: {
+      /**
+       * Promises nobody may request resources from: `kratix.promise.request`
+       * is denied for them, allowed for every other Promise.
+       */
+      denyRequests?: string[];
     };
   };
 }

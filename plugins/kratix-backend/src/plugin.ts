@@ -29,6 +29,7 @@ import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
 import { DefaultKratixObjectService } from './objects/objectService';
 import { registerResourcePermissions } from './permissions/registerResourcePermissions';
+import { validateKratixConfig } from './config/validateKratixConfig';
 import { recordLimitsFromConfig } from './engine/recordsConfig';
 import { createDeferred } from '@backstage/types';
 import {
@@ -82,6 +83,7 @@ export const kratixPlugin = createBackendPlugin({
         auth,
         objectServiceRef,
       }) {
+        validateKratixConfig(config);
         permissionsRegistry.addPermissions(kratixPermissions);
         registerResourcePermissions(permissionsRegistry);
         // Modules' runners and stores come first: they are the operator's choice.
