@@ -97,7 +97,17 @@ function reason(v: DestinationVerdict): string {
   }
 }
 
-/** Closest destinations first: they tell the reader what would place the group. */
+/**
+ * Closest destinations first (the matching ones, then fewest labels
+ * missing or contradicted, excluded ones last); ties keep their order.
+ * They tell the reader what would place the group.
+ */
+export function closestFirst(
+  verdicts: DestinationVerdict[],
+): DestinationVerdict[] {
+  return [...verdicts].sort(byCloseness);
+}
+
 function byCloseness(a: DestinationVerdict, b: DestinationVerdict): number {
   const rank = (v: DestinationVerdict) =>
     v.excluded
@@ -122,7 +132,7 @@ function summarize(resolved: Labels, verdicts: DestinationVerdict[]): string {
   const verdictPhrase = labelGapsOnly
     ? `no destination has ${pairs.length === 1 ? 'it' : 'them all'}`
     : 'no destination can take it';
-  const sorted = [...verdicts].sort(byCloseness);
+  const sorted = closestFirst(verdicts);
   const shown = sorted.slice(0, SUMMARY_REASONS).map(reason);
   const more = sorted.length - shown.length;
   return `${needs}; ${verdictPhrase}: ${shown.join('; ')}${

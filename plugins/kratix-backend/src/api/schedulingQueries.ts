@@ -1,9 +1,9 @@
 import {
   DestinationObject,
   explainScheduling,
-  GroupOnWork,
+  closestFirst,
+  groupsOnWorks,
   kratixReadPermission,
-  LABEL_RESOURCE_NAME,
   labelChangeOutcomes,
   Labels,
   toCandidate,
@@ -57,12 +57,7 @@ export function schedulingQueries(options: {
       groups: (work.spec?.workloadGroups ?? []).map(group => {
         const selectors = group.destinationSelectors ?? [];
         const explanation = explainScheduling(selectors, candidates);
-        const byCloseness = [...explanation.destinations].sort(
-          (a, b) =>
-            Number(b.matches) - Number(a.matches) ||
-            gaps(a) - gaps(b) ||
-            a.name.localeCompare(b.name),
-        );
+        const byCloseness = closestFirst(explanation.destinations);
         return {
           id: group.id,
           directory: group.directory,
@@ -92,25 +87,14 @@ export function schedulingQueries(options: {
         throw notFound(DESTINATIONS, req.params.name);
       }
       const works = (await store.list(WORK_KIND)) as WorkObject[];
-      const groups: GroupOnWork[] = works.flatMap(w =>
-        ((w.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
-          group => ({
-            namespace: w.metadata.namespace!,
-            work: w.metadata.name,
-            promiseName: w.spec?.promiseName ?? '',
-            resourceName:
-              w.spec?.resourceName ?? w.metadata.labels?.[LABEL_RESOURCE_NAME],
-            isDependency: !(
-              w.spec?.resourceName ?? w.metadata.labels?.[LABEL_RESOURCE_NAME]
-            ),
-            group,
-          }),
-        ),
-      );
       res.json({
         destination: destination.metadata.name,
         labels,
-        changes: labelChangeOutcomes(toCandidate(destination), labels, groups),
+        changes: labelChangeOutcomes(
+          toCandidate(destination),
+          labels,
+          groupsOnWorks(works),
+        ),
       });
     },
   );
@@ -121,9 +105,6 @@ export function schedulingQueries(options: {
 function kindInfo(kind: string) {
   return BUILT_IN_KINDS.find(k => k.kind === kind);
 }
-
-const gaps = (v: { missing: unknown[]; conflicting: unknown[] }) =>
-  v.missing.length + v.conflicting.length;
 
 function verdictLimit(value: unknown): number {
   if (value === undefined || value === '') return DEFAULT_VERDICTS;
