@@ -12,7 +12,7 @@ import { initDatabase } from '../store/__testUtils__/databases';
 import { ObjectChange } from '../store/types';
 import { expectFailureStatus } from '../__testUtils__/expectStatus';
 import { createRouter } from './createRouter';
-import { LAST_APPLIED_ANNOTATION } from './objects';
+import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
 
 const BASE = '/api/kratix';
 const K = `${BASE}/apis/platform.kratix.io/v1alpha1`;

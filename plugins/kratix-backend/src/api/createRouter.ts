@@ -16,7 +16,7 @@ import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ListOptions, ListPage, ObjectStore } from '../store/types';
 import { serveWatch, watchRequestOf } from './watch';
-import { applyManifests } from './apply';
+import { applyManifests } from '../objects/applyManifests';
 import { coreV1Router } from './coreV1';
 import { authorize, writePermissionForKind } from './authorization';
 import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
@@ -25,7 +25,7 @@ import {
   isPlainObject,
   MERGE_PATCH_CONTENT_TYPE,
 } from './mergePatch';
-import { apiVersionOf, ObjectOperations } from './objects';
+import { apiVersionOf, ObjectOperations } from '../objects/ObjectOperations';
 import { requesterOf } from '../objects/objectService';
 import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
 import {

@@ -6,7 +6,7 @@ import { isError } from '@backstage/errors';
 import { Request, Response } from 'express';
 import type { KindInfo } from '../engine/types';
 import type { ObjectStore } from '../store/types';
-import { apiVersionOf } from './objects';
+import { apiVersionOf } from '../objects/ObjectOperations';
 import { badRequest } from './status';
 import { visibleChange } from '../objects/visibleChange';
 

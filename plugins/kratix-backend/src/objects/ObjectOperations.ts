@@ -10,7 +10,7 @@ import type {
   ObjectStore,
   PageOptions,
 } from '../store/types';
-import { applyMergePatch, isPlainObject } from './mergePatch';
+import { applyMergePatch, isPlainObject } from '../api/mergePatch';
 import {
   alreadyExists,
   badRequest,
@@ -21,7 +21,7 @@ import {
   notFound,
   Status,
   success,
-} from './status';
+} from '../api/status';
 import {
   KratixAlreadyExistsError,
   KratixConflictError,

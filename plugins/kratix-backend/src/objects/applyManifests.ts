@@ -3,11 +3,11 @@ import type { KindInfo, KindRegistry } from '../engine/types';
 import {
   writePermissionForApiVersion,
   writePermissionForKind,
-} from './authorization';
-import { parseYamlDocuments } from './body';
-import { isPlainObject } from './mergePatch';
-import { ApplyAction, ObjectOperations } from './objects';
-import { badRequest, StatusError, toStatus } from './status';
+} from '../api/authorization';
+import { parseYamlDocuments } from '../api/body';
+import { isPlainObject } from '../api/mergePatch';
+import { ApplyAction, ObjectOperations } from './ObjectOperations';
+import { badRequest, StatusError, toStatus } from '../api/status';
 
 export interface AppliedItem {
   apiVersion: string;

@@ -22,11 +22,11 @@ import {
   KratixWatchEvent,
   KratixWatchOptions,
 } from '@kratix-backstage/plugin-kratix-node';
-import { applyManifests } from '../api/apply';
+import { applyManifests } from './applyManifests';
 import { authorize } from '../api/authorization';
 import { applyMergePatch } from '../api/mergePatch';
 import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
-import { apiVersionOf, ObjectOperations } from '../api/objects';
+import { apiVersionOf, ObjectOperations } from './ObjectOperations';
 import { PROMISE_KIND } from '../engine/kinds';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ObjectStore } from '../store/types';
