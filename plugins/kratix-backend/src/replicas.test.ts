@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import { DESTINATION_KIND, InMemoryKindRegistry } from './engine/kinds';
+import { DatabaseObjectStore } from './store/DatabaseObjectStore';
+import { DatabaseWorkQueue } from './store/DatabaseWorkQueue';
 import {
   KratixTestBackend,
   eventually,
@@ -11,6 +14,7 @@ import {
 import { hasPostgres } from './__testUtils__/databases';
 import { tutorialSteps } from './__testUtils__/tutorial';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
+import { Engine, LEASE_MS } from './engine/Engine';
 
 jest.setTimeout(120_000);
 
@@ -156,17 +160,27 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
   });
 
   it('knows from the change feed the Works another replica scheduled', async () => {
-    // B serves the API but reconciles nothing, so all it knows of the Work
-    // is what A wrote; with A gone, only B's index can wake the Work before
-    // its 60 s retry.
+    // B's engine follows the feed but has no workers, so all it knows of
+    // the Work is what A wrote; with A gone, only B's index can wake the
+    // Work before its 60 s retry.
     const knex = await databases.init('POSTGRES_15');
-    const stateStoreRoot = tempDir('kratix-replicas-');
-    const a = await startKratixBackend({ knex, stateStoreRoot });
-    const b = await startKratixBackend({
+    const a = await startKratixBackend({
       knex,
-      stateStoreRoot,
-      config: { engine: { workers: 0 } },
+      stateStoreRoot: tempDir('kratix-replicas-'),
     });
+    const database = { getClient: async () => knex };
+    const store = await DatabaseObjectStore.create({ database });
+    const b = new Engine({
+      store,
+      queue: await DatabaseWorkQueue.create({ database }),
+      kinds: new InMemoryKindRegistry(),
+      logger: mockServices.logger.mock(),
+      runners: [],
+      inProcess: new Map(),
+      stateStoreFactories: [],
+      workers: 0,
+    });
+    await b.start();
     try {
       await a.api.apply(PROMISE).expect(200);
       await unscheduled(a);
@@ -177,18 +191,58 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
         return row ? Number(row.due_at) - Date.now() : undefined;
       };
       expect(await dueInMs()).toBeGreaterThan(30_000);
-      await b.api
-        .patch(`${V1}/destinations/worker-1`, {
-          metadata: { labels: { environment: 'dev' } },
-        })
-        .expect(200);
+      const worker1 = (await store.get({
+        ...DESTINATION_KIND,
+        name: 'worker-1',
+      }))!;
+      await store.update({
+        ...worker1,
+        metadata: { ...worker1.metadata, labels: { environment: 'dev' } },
+      });
       const ms = await msUntil(
         async () => ((await dueInMs()) ?? Infinity) <= 0,
         'B to enqueue the Work',
       );
       expect(ms).toBeLessThan(1000);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await a.stop();
+      await b.stop();
+      store.feed.stop();
+    }
+  });
+
+  it('takes over, within a lease, what a killed replica had claimed', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    const b = await startKratixBackend({
+      knex,
+      stateStoreRoot: tempDir('kratix-replicas-'),
+    });
+    try {
+      // What a replica killed while reconciling the Promise leaves behind: a
+      // claim nobody will renew or complete.
+      const claimedAt = Date.now();
+      await knex('kratix_queue').insert({
+        key: 'promise/shared',
+        attempts: 0,
+        claim_token: 'killed-replica',
+        lease_until: claimedAt + LEASE_MS,
+        due_at: claimedAt + LEASE_MS,
+      });
+      await b.api.apply(PROMISE).expect(200);
+      await eventually(
+        async () => (await b.api.get(WORK)).status === 200,
+        'the Promise to be reconciled on B',
+        LEASE_MS + 10_000,
+      );
+      const tookOverAfterMs = Date.now() - claimedAt;
+      // eslint-disable-next-line no-console
+      console.log(
+        `B took over the killed replica's claim after ${tookOverAfterMs} ms`,
+      );
+      expect(tookOverAfterMs).toBeGreaterThanOrEqual(LEASE_MS);
+      expect(tookOverAfterMs).toBeLessThan(LEASE_MS + 6_000);
+    } finally {
+      await b.stop();
     }
   });
 
