@@ -5,28 +5,15 @@ import {
   KubernetesValidatorFunctions,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import type {
+import {
   DestinationObject,
+  KRATIX_ANNOTATIONS,
   KubeObject,
   PromiseObject,
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
+import { REQUESTED_BY_ANNOTATION } from '@kratix-backstage/plugin-kratix-node';
 import { parseAllDocuments } from 'yaml';
-
-/** Annotations of Kratix entities, as Syntasso's Backstage integration writes them. */
-export const KRATIX_ANNOTATIONS = {
-  type: 'kratix.io/type',
-  promiseName: 'kratix.io/promise-name',
-  apiGroup: 'kratix.io/api-group',
-  kind: 'kratix.io/kind',
-  name: 'kratix.io/name',
-  namespace: 'kratix.io/namespace',
-  /** Every Kratix label of the object, verbatim (JSON). */
-  labels: 'kratix.io/labels',
-} as const;
-
-/** Set by the Kratix object service when a user creates an object. */
-export const REQUESTED_BY_ANNOTATION = 'kratix.backstage.io/requested-by';
 
 /** A resource request, with the promise whose kind it is. */
 export interface RequestObject {
