@@ -36,6 +36,7 @@ import {
   writePermissionForKind,
 } from '../api/authorization';
 import { resourceName } from '../api/status';
+import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
 import { PROMISE_KIND } from '../engine/kinds';
 import type { KindInfo } from '../engine/types';
 import type { ObjectStore } from '../store/types';
@@ -192,14 +193,12 @@ export class ObjectAuthorizer {
       await this.authorizeWrite(kind, ['create'], doc, credentials);
       return;
     }
-    // Apply merges labels: only those the document sets can change.
-    const labels = { ...existing.metadata.labels, ...doc.metadata?.labels };
-    const next = {
-      ...existing,
-      ...doc,
-      metadata: { ...existing.metadata, labels },
-    } as KubeObject;
-    await this.authorizeUpdate(kind, existing, next, credentials);
+    await this.authorizeWrite(
+      kind,
+      applyActions(existing, doc),
+      existing,
+      credentials,
+    );
   }
 
   private resourceOf(kind: KindInfo, object: KubeObject) {
@@ -316,4 +315,71 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/** Whether every value `partial` sets is so in `whole` (defaults aside). */
+function containedIn(partial: unknown, whole: unknown): boolean {
+  if (partial && typeof partial === 'object' && !Array.isArray(partial)) {
+    if (!whole || typeof whole !== 'object' || Array.isArray(whole)) {
+      return false;
+    }
+    return Object.entries(partial).every(([k, v]) =>
+      containedIn(v, (whole as Record<string, unknown>)[k]),
+    );
+  }
+  return JSON.stringify(partial) === JSON.stringify(whole);
+}
+
+/**
+ * What applying `document` over `existing` changes. Apply merges labels
+ * and annotations and keeps what admission defaulted, so only what the
+ * document itself sets counts: a label it sets differently is `label`,
+ * any other field it sets differently is `update`; none, nothing to ask.
+ */
+export function applyActions(
+  existing: KubeObject,
+  document: KubeObject,
+): WriteAction[] {
+  const {
+    metadata,
+    status: _status,
+    apiVersion: _apiVersion,
+    kind: _kind,
+    ...fields
+  } = document;
+  const {
+    metadata: current,
+    status: _s,
+    apiVersion: _a,
+    kind: _k,
+    ...currentFields
+  } = existing;
+  const actions: WriteAction[] = [];
+  // Labels the previous apply set and this one drops are removed.
+  const dropped = lastAppliedLabels(existing).some(
+    key => metadata?.labels?.[key] === undefined && current.labels?.[key],
+  );
+  if (dropped || !containedIn(metadata?.labels ?? {}, current.labels ?? {})) {
+    actions.push('label');
+  }
+  if (
+    !containedIn(fields, currentFields) ||
+    !containedIn(metadata?.annotations ?? {}, current.annotations ?? {}) ||
+    (metadata?.finalizers !== undefined &&
+      !containedIn(metadata.finalizers, current.finalizers))
+  ) {
+    actions.push('update');
+  }
+  return actions;
+}
+
+function lastAppliedLabels(object: KubeObject): string[] {
+  try {
+    const keys = JSON.parse(
+      object.metadata.annotations?.[LAST_APPLIED_ANNOTATION] ?? '{}',
+    );
+    return Array.isArray(keys.labels) ? keys.labels : [];
+  } catch {
+    return [];
+  }
 }
