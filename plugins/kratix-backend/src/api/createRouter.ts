@@ -16,6 +16,7 @@ import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ListOptions, ListPage, ObjectStore } from '../store/types';
 import { serveWatch, watchRequestOf } from './watch';
+import { schedulingQueries } from './schedulingQueries';
 import { applyManifests } from '../objects/applyManifests';
 import { coreV1Router } from './coreV1';
 import { authorize, writePermissionForKind } from './authorization';
@@ -355,6 +356,8 @@ export async function createRouter(
       throw methodNotAllowed();
     },
   );
+
+  router.use(schedulingQueries({ store, allow }));
 
   router.use(notFoundHandler);
   router.use(statusErrorHandler(logger));
