@@ -2,6 +2,9 @@ import { ReactNode } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import { mockApis, MockFetchApi, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { signalApiRef, SignalApi } from '@backstage/plugin-signals-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { AuthorizeResult, EvaluatePermissionRequest } from '@backstage/plugin-permission-common';
+import { SWRConfig } from 'swr';
 import { kratixApiRef } from '../api/KratixApi';
 import { KratixClient } from '../api/KratixClient';
 import { rootRouteRef } from '../routes';
@@ -29,18 +32,43 @@ export class TestSignals implements SignalApi {
   }
 }
 
-/** The legacy plugin's pages at `/kratix`, against the fake backend, in a Backstage test app. */
-export function renderKratix(path: string, options?: { signals?: TestSignals; element?: ReactNode }) {
-  const apis: any[] = [[kratixApiRef, testClient()]];
+/** A policy for the test app's permission API: everything allowed unless it says DENY. */
+export type TestPolicy = (request: EvaluatePermissionRequest) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+
+/** Denies one permission (on one resource, given `resourceRef`), allows the rest. */
+export function denying(permission: string, resourceRef?: string): TestPolicy {
+  return request =>
+    request.permission.name === permission &&
+    (resourceRef === undefined || request.resourceRef === resourceRef)
+      ? AuthorizeResult.DENY
+      : AuthorizeResult.ALLOW;
+}
+
+/**
+ * The legacy plugin's pages at `/kratix`, against the fake backend, in a
+ * Backstage test app (whose permission API allows everything, or answers
+ * with `permission`).
+ */
+export function renderKratix(
+  path: string,
+  options?: { signals?: TestSignals; element?: ReactNode; permission?: TestPolicy },
+) {
+  const apis: any[] = [
+    [kratixApiRef, testClient()],
+    [permissionApiRef, mockApis.permission({ authorize: options?.permission ?? AuthorizeResult.ALLOW })],
+  ];
   if (options?.signals) apis.push([signalApiRef, options.signals]);
   return renderInTestApp(
-    <TestApiProvider apis={apis as any}>
-      {options?.element ?? (
-        <Routes>
-          <Route path="/kratix/*" element={<KratixRoutes />} />
-        </Routes>
-      )}
-    </TestApiProvider>,
+    // usePermission caches decisions in SWR's global cache: one per test, or a test sees the last one's policy.
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <TestApiProvider apis={apis as any}>
+        {options?.element ?? (
+          <Routes>
+            <Route path="/kratix/*" element={<KratixRoutes />} />
+          </Routes>
+        )}
+      </TestApiProvider>
+    </SWRConfig>,
     { routeEntries: [path], mountedRoutes: { '/kratix': rootRouteRef } },
   );
 }

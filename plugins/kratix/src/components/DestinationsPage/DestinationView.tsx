@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import type { DestinationObject, WorkPlacementObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
@@ -9,7 +8,7 @@ import { kratixPaths } from '../../api/paths';
 import { anyOf, useLiveData } from '../../lib/useLiveData';
 import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
-import { LabelChips } from '../common/LabelChips';
+import { DestinationLabelControls } from './DestinationLabelControls';
 import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 
 /** One destination: labels (editable), readiness, state store and what is placed on it. */
@@ -42,16 +41,7 @@ export function DestinationView(props: { name: string }) {
       <Typography variant="subtitle2" component="h3">
         Labels
       </Typography>
-      <div style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-        <LabelChips
-          labels={d.metadata.labels}
-          ariaLabel={`Labels of ${props.name}`}
-          onDelete={key => setChange({ action: 'remove', key })}
-        />
-        <Button size="small" variant="outlined" onClick={() => setChange({ action: 'add' })} aria-label={`Add label to ${props.name}`}>
-          Add label
-        </Button>
-      </div>
+      <DestinationLabelControls name={props.name} labels={d.metadata.labels} onChange={setChange} />
       <Typography variant="body2" style={{ marginTop: 8 }}>
         Ready:{' '}
         <ConditionStatus condition={ready} text={readyText(ready)} />

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
-import { renderKratix } from '../../__testUtils__/render';
+import { denying, renderKratix } from '../../__testUtils__/render';
 import * as tutorial from '../../__testUtils__/tutorial';
 
 const server = setupServer();
@@ -187,5 +187,28 @@ describe('DestinationsPage', () => {
       await within(dialog).findByText(/You need the kratix.platform.manage permission to change Promises, Destinations/),
     ).toBeInTheDocument();
     expect(fake.find('destinations', 'worker-1')!.metadata.labels).toEqual({});
+  });
+
+  it('hides remove and disables add on a destination the user may not relabel, and only there', async () => {
+    const fake = new FakeKratix([
+      destination('worker-1', { environment: 'dev' }),
+      destination('worker-2', { environment: 'prod' }),
+    ]);
+    server.use(...fake.handlers());
+    await renderKratix('/kratix/destinations', { permission: denying('kratix.destination.label', 'worker-1') });
+
+    const add1 = await screen.findByRole('button', { name: 'Add label to worker-1' });
+    await waitFor(() => expect(add1).toBeDisabled());
+    expect(screen.queryByRole('button', { name: 'Remove label environment=dev' })).not.toBeInTheDocument();
+    await userEvent.hover(add1.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to change the labels of worker-1 (permission kratix.destination.label).',
+    );
+
+    expect(screen.getByRole('button', { name: 'Add label to worker-2' })).toBeEnabled();
+    await userEvent.click(screen.getByRole('button', { name: 'Remove label environment=prod' }));
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Remove label' })).toBeEnabled());
+    expect(fake.calls('PATCH', '/')).toHaveLength(0);
   });
 });

@@ -28,8 +28,8 @@ import { kratixPaths } from '../../api/paths';
 import { anyOf, useLiveData } from '../../lib/useLiveData';
 import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
-import { LabelChips } from '../common/LabelChips';
 import { useKratixLinks } from '../common/useKratixLinks';
+import { DestinationLabelControls } from './DestinationLabelControls';
 import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 
 const PAGE_SIZES = [25, 50, 100];
@@ -203,21 +203,11 @@ export function DestinationsPage() {
                       <Link to={links.destination(name)}>{name}</Link>
                     </TableCell>
                     <TableCell>
-                      <div style={{ display: 'flex', alignItems: 'center', gap: 8, flexWrap: 'wrap' }}>
-                        <LabelChips
-                          labels={d.metadata.labels}
-                          ariaLabel={`Labels of ${name}`}
-                          onDelete={key => setEditing({ destination: d, change: { action: 'remove', key } })}
-                        />
-                        <Button
-                          size="small"
-                          variant="outlined"
-                          aria-label={`Add label to ${name}`}
-                          onClick={() => setEditing({ destination: d, change: { action: 'add' } })}
-                        >
-                          Add label
-                        </Button>
-                      </div>
+                      <DestinationLabelControls
+                        name={name}
+                        labels={d.metadata.labels}
+                        onChange={change => setEditing({ destination: d, change })}
+                      />
                     </TableCell>
                     <TableCell>
                       <ConditionStatus

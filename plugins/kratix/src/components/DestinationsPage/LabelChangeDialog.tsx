@@ -17,6 +17,8 @@ import {
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
 import { KratixError } from '../common/KratixError';
+import { PermittedButton } from '../common/PermittedButton';
+import { useCanLabelDestination } from '../common/useKratixPermission';
 import { useWhatIf } from './useWhatIf';
 import { WhatIfChangeList } from './WhatIfChangeList';
 
@@ -54,6 +56,7 @@ export function LabelChangeDialog(props: {
     change.action === 'remove' ||
     (key !== '' && keyErrors.length === 0 && valueErrors.length === 0);
   const whatIf = useWhatIf(destination, previewed);
+  const permission = useCanLabelDestination(name);
 
   const description =
     change.action === 'remove'
@@ -144,14 +147,15 @@ export function LabelChangeDialog(props: {
       </DialogContent>
       <DialogActions>
         <Button onClick={props.onClose}>Cancel</Button>
-        <Button
+        <PermittedButton
+          permission={permission}
           color="primary"
           variant="contained"
           onClick={confirm}
           disabled={!previewed || stale || !inputValid || saving || whatIf.loading}
         >
           {change.action === 'remove' ? 'Remove label' : 'Add label'}
-        </Button>
+        </PermittedButton>
       </DialogActions>
     </Dialog>
   );

@@ -1,8 +1,9 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
-import { renderKratix } from '../../__testUtils__/render';
+import { denying, renderKratix } from '../../__testUtils__/render';
 import * as tutorial from '../../__testUtils__/tutorial';
 
 const server = setupServer();
@@ -46,5 +47,17 @@ describe('PromisePage', () => {
       '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/example',
     );
     expect(within(resources).getByText('Scheduled to worker-1')).toBeInTheDocument();
+  });
+
+  it('offers no request link to a user who may not request resources, and says why', async () => {
+    server.use(...new FakeKratix([tutorial.promise(), tutorial.worker1(), tutorial.depsWork(false)]).handlers());
+    await renderKratix('/kratix/promises/elastic-cloud', { permission: denying('kratix.resource.request') });
+    const button = await screen.findByRole('button', { name: 'Request elastic-cloud' });
+    await waitFor(() => expect(button).toBeDisabled());
+    expect(button).not.toHaveAttribute('href');
+    await userEvent.hover(button.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to request resources (permission kratix.resource.request).',
+    );
   });
 });

@@ -35,6 +35,8 @@ import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
 import { useKratixLinks } from '../common/useKratixLinks';
+import { PermittedButton } from '../common/PermittedButton';
+import { useCanRequest } from '../common/useKratixPermission';
 import { explainPending } from '../ResourcePage/loadResource';
 import { SchedulingExplanationView } from '../ResourcePage/SchedulingExplanationView';
 
@@ -52,6 +54,7 @@ export function PromisePage() {
 export function PromiseView(props: { name: string }) {
   const api = useApi(kratixApiRef);
   const links = useKratixLinks();
+  const canRequest = useCanRequest(props.name);
   const { value, loading, error } = useLiveData(async () => {
     const promise = await api.get<PromiseObject>(kratixPaths.promise(props.name));
     const kind = resourceKindOf(promise);
@@ -74,6 +77,21 @@ export function PromiseView(props: { name: string }) {
   const selectors = promise.spec?.destinationSelectors ?? [];
   const needed = Object.assign({}, ...selectors.map(s => s.matchLabels ?? {}));
   const fields = schemaFields(requestSchemaOf(promise));
+  // Denied: a disabled button saying why instead of a link to a form that would only fail.
+  let requestAction: JSX.Element | undefined;
+  if (kind && canRequest.allowed) {
+    requestAction = (
+      <LinkButton to={links.request(promise.metadata.name)} variant="contained" color="primary">
+        Request {kind.kind}
+      </LinkButton>
+    );
+  } else if (kind) {
+    requestAction = (
+      <PermittedButton permission={canRequest} variant="contained" color="primary">
+        Request {kind.kind}
+      </PermittedButton>
+    );
+  }
   const groups = works.flatMap(w => workGroups(w).map(g => ({ work: w.metadata.name, ...g })));
   const waiting = groups.some(g => g.unscheduled);
   const neededText = Object.entries(needed).map(([k, v]) => `${k}=${v}`).join(', ');
@@ -195,11 +213,7 @@ export function PromiseView(props: { name: string }) {
         <InfoCard
           title="Resources"
           action={
-            kind ? (
-              <LinkButton to={links.request(promise.metadata.name)} variant="contained" color="primary">
-                Request {kind.kind}
-              </LinkButton>
-            ) : undefined
+            requestAction
           }
         >
           {resources.length === 0 ? (

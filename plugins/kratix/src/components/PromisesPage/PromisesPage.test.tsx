@@ -6,7 +6,7 @@ import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
-import { renderKratix } from '../../__testUtils__/render';
+import { denying, renderKratix } from '../../__testUtils__/render';
 import * as tutorial from '../../__testUtils__/tutorial';
 
 const server = setupServer();
@@ -57,5 +57,18 @@ describe('PromisesPage', () => {
     await renderKratix('/kratix/promises');
     expect(await screen.findByText(/Permission denied/)).toBeInTheDocument();
     expect(screen.getByText(/You need the kratix.object.read permission to see Kratix objects/)).toBeInTheDocument();
+  });
+
+  it('disables Apply YAML, saying which permission is missing, for a user who may not manage the platform', async () => {
+    server.use(...new FakeKratix([tutorial.promise()]).handlers());
+    await renderKratix('/kratix/promises', { permission: denying('kratix.platform.manage') });
+    await screen.findByRole('link', { name: 'elastic-cloud' });
+    const button = await screen.findByRole('button', { name: 'Apply YAML' });
+    await waitFor(() => expect(button).toBeDisabled());
+    await userEvent.hover(button.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to install or change Promises and Destinations (permission kratix.platform.manage).',
+    );
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
 });

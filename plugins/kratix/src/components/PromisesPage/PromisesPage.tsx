@@ -9,7 +9,6 @@ import {
 } from '@backstage/core-components';
 import { useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import Button from '@material-ui/core/Button';
 import type { PromiseObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
@@ -18,6 +17,8 @@ import { KratixError } from '../common/KratixError';
 import { selectorText } from '../common/LabelChips';
 import { ConditionStatus, findCondition } from '../common/Conditions';
 import { useKratixLinks } from '../common/useKratixLinks';
+import { PermittedButton } from '../common/PermittedButton';
+import { useCanManagePlatform } from '../common/useKratixPermission';
 import { ApplyYamlDialog } from './ApplyYamlDialog';
 
 interface PromiseRow {
@@ -34,6 +35,7 @@ export function PromisesPage() {
   const api = useApi(kratixApiRef);
   const links = useKratixLinks();
   const [applying, setApplying] = useState(false);
+  const canApply = useCanManagePlatform();
   const { value, loading, error, refreshAfterChange } = useLiveData(async () => {
     const list = await api.list<PromiseObject>(kratixPaths.promises());
     return Promise.all(
@@ -98,11 +100,11 @@ export function PromisesPage() {
   return (
     <Content>
       <ContentHeader title="Promises">
-        <Button variant="contained" color="primary" onClick={() => setApplying(true)}>
+        <PermittedButton permission={canApply} variant="contained" color="primary" onClick={() => setApplying(true)}>
           Apply YAML
-        </Button>
+        </PermittedButton>
       </ContentHeader>
-      {applying && <ApplyYamlDialog onClose={() => setApplying(false)} onApplied={refreshAfterChange} />}
+      {applying && canApply.allowed && <ApplyYamlDialog onClose={() => setApplying(false)} onApplied={refreshAfterChange} />}
       {loading && !value && <Progress aria-label="Loading Promises" />}
       {error && <KratixError error={error} title="Could not load Promises" />}
       {value && value.length === 0 && (
@@ -111,9 +113,9 @@ export function PromisesPage() {
           title="No Promises installed"
           description="A platform engineer installs a Promise by applying its YAML: Apply YAML above, or POST it to /api/kratix/apply. Once installed it appears here with its API and where it runs."
           action={
-            <Button variant="contained" color="primary" onClick={() => setApplying(true)}>
+            <PermittedButton permission={canApply} variant="contained" color="primary" onClick={() => setApplying(true)}>
               Install a Promise
-            </Button>
+            </PermittedButton>
           }
         />
       )}

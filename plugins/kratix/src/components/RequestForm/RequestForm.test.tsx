@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
-import { renderKratix, TestSignals } from '../../__testUtils__/render';
+import { denying, renderKratix, TestSignals } from '../../__testUtils__/render';
 import * as tutorial from '../../__testUtils__/tutorial';
 import { causesToErrorSchema } from './RequestForm';
 
@@ -93,6 +93,19 @@ describe('RequestForm', () => {
 });
 
 describe('causesToErrorSchema', () => {
+  it('disables Request, saying why, for a user who may not request this Promise', async () => {
+    const fake = new FakeKratix([tutorial.promise()]);
+    server.use(...fake.handlers());
+    await renderKratix(PAGE, { permission: denying('kratix.promise.request', 'elastic-cloud') });
+    await userEvent.type(await screen.findByRole('textbox', { name: /^Name\b/ }), 'example');
+    expect(
+      await screen.findByText('You are not allowed to request elastic-cloud (permission kratix.promise.request).'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Request' })).toBeDisabled();
+    await userEvent.type(screen.getByRole('textbox', { name: /^Name\b/ }), '{Enter}');
+    expect(fake.calls('POST', '/')).toHaveLength(0);
+  });
+
   it('places each cause under its field path', () => {
     expect(
       causesToErrorSchema([

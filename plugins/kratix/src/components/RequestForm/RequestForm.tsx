@@ -13,6 +13,7 @@ import { requestSchemaOf, toFormSchema } from '../../lib/schema';
 import { useLiveData } from '../../lib/useLiveData';
 import { nameList } from '../../lib/nameList';
 import { KratixError } from '../common/KratixError';
+import { useCanRequest } from '../common/useKratixPermission';
 import { CheckboxWidget } from './CheckboxWidget';
 import { useKratixLinks } from '../common/useKratixLinks';
 
@@ -59,9 +60,9 @@ export function causesToErrorSchema(causes: StatusCause[]): ErrorSchema {
 
 const widgets = { CheckboxWidget };
 
-const uiSchema: UiSchema = {
-  'ui:submitButtonOptions': { submitText: 'Request' },
-};
+function uiSchemaFor(allowed: boolean): UiSchema {
+  return { 'ui:submitButtonOptions': { submitText: 'Request', props: { disabled: !allowed } } };
+}
 
 /**
  * A request for the Promise's kind, generated from its openAPIV3Schema: the
@@ -75,6 +76,8 @@ export function RequestForm(props: { promise: PromiseObject }) {
   const [submitError, setSubmitError] = useState<unknown>();
   const [created, setCreated] = useState<{ namespace: string; name: string }>();
   const [submitting, setSubmitting] = useState(false);
+  const permission = useCanRequest(props.promise.metadata.name);
+  const uiSchema = useMemo(() => uiSchemaFor(permission.allowed), [permission.allowed]);
 
   if (!kind) return <Typography>This Promise offers no API to request.</Typography>;
   if (created) return <RequestFollower kind={kind} {...created} />;
@@ -85,6 +88,11 @@ export function RequestForm(props: { promise: PromiseObject }) {
   return (
     <InfoCard title={`Request ${kind.kind}`} subheader={`${kind.kind}.${kind.group}/${kind.version}`}>
       {submitError !== undefined && <KratixError error={submitError} title="The request was not created" />}
+      {permission.reason && (
+        <Typography color="error" role="note" aria-label="Why you cannot request">
+          {permission.reason}
+        </Typography>
+      )}
       <Form
         schema={schema}
         uiSchema={uiSchema}
@@ -97,6 +105,7 @@ export function RequestForm(props: { promise: PromiseObject }) {
         extraErrors={extraErrors}
         disabled={submitting}
         onSubmit={async e => {
+          if (!permission.allowed) return;
           const data = e.formData ?? {};
           const namespace = data.namespace || 'default';
           setSubmitting(true);

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { FakeKratix } from '../../__testUtils__/fakeKratix';
-import { renderKratix, TestSignals } from '../../__testUtils__/render';
+import { denying, renderKratix, TestSignals } from '../../__testUtils__/render';
 import * as tutorial from '../../__testUtils__/tutorial';
 
 const server = setupServer();
@@ -155,5 +155,23 @@ describe('ResourcePage', () => {
     server.use(...new FakeKratix([tutorial.promise()]).handlers());
     await renderKratix(PAGE);
     expect(await screen.findByText(/Could not load default\/example: Not found/)).toBeInTheDocument();
+  });
+
+  it('previews but does not offer to apply a label the user may not set, and says why', async () => {
+    const fake = pendingPlatform();
+    server.use(...fake.handlers());
+    await renderKratix(PAGE, { permission: denying('kratix.destination.label', 'worker-1') });
+    const whatIf = await screen.findByRole('form', { name: 'What-if label change' });
+    await userEvent.click(within(whatIf).getByRole('button', { name: 'Preview' }));
+    expect(
+      await screen.findByText('Adding pvCapacity=large to worker-1 would place this resource on worker-1.'),
+    ).toBeInTheDocument();
+    const apply = screen.getByRole('button', { name: 'Add pvCapacity=large to worker-1' });
+    await waitFor(() => expect(apply).toBeDisabled());
+    await userEvent.hover(apply.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to change the labels of worker-1 (permission kratix.destination.label).',
+    );
+    expect(fake.calls('PATCH', '/')).toHaveLength(0);
   });
 });

@@ -17,6 +17,8 @@ import { kratixPaths } from '../../api/paths';
 import { candidateOf } from '../../lib/whatIf';
 import { verdictText } from '../../lib/verdicts';
 import { KratixError } from '../common/KratixError';
+import { PermittedButton } from '../common/PermittedButton';
+import { useCanLabelDestination } from '../common/useKratixPermission';
 import { useWhatIf } from '../DestinationsPage/useWhatIf';
 import { WhatIfChangeList } from '../DestinationsPage/WhatIfChangeList';
 
@@ -68,6 +70,7 @@ export function WhatIfControl(props: {
     ? { ...(preview.target.metadata.labels ?? {}), [preview.key]: preview.value }
     : undefined;
   const server = useWhatIf(preview?.target, labelsAfter);
+  const canApply = useCanLabelDestination(preview?.target.metadata.name ?? destination);
 
   const runPreview = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -178,9 +181,9 @@ export function WhatIfControl(props: {
               scheduler has placed it.
             </Typography>
           ) : (
-            <Button color="primary" variant="contained" onClick={apply}>
+            <PermittedButton permission={canApply} color="primary" variant="contained" onClick={apply}>
               Add {label} to {preview.target.metadata.name}
-            </Button>
+            </PermittedButton>
           )}
         </div>
       )}
