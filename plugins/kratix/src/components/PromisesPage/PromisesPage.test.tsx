@@ -71,4 +71,17 @@ describe('PromisesPage', () => {
     );
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
+
+  it('leaves Apply YAML usable when the permission check itself fails (the backend decides)', async () => {
+    server.use(...new FakeKratix([]).handlers());
+    await renderKratix('/kratix/promises', {
+      permission: () => {
+        throw new Error('This plugin does not expose any permission rule');
+      },
+    });
+    const button = await screen.findByRole('button', { name: 'Install a Promise' });
+    await waitFor(() => expect(button).toBeEnabled());
+    await userEvent.click(button);
+    expect(await screen.findByRole('dialog', { name: 'Apply YAML' })).toBeInTheDocument();
+  });
 });

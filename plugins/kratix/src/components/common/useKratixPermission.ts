@@ -37,8 +37,13 @@ function useBoth(
   );
   const loading = first.loading || second.loading;
   if (loading) return { loading, allowed: false };
-  if (!first.allowed) return { loading, allowed: false, reason: basicReason };
-  if (!second.allowed) return { loading, allowed: false, reason: resource?.reason ?? basicReason };
+  // A check that fails (e.g. a backend that cannot evaluate conditions on
+  // this resource type) is no denial: the backend decides on submit, and
+  // its 403 names the permission.
+  if (!first.allowed && !first.error) return { loading, allowed: false, reason: basicReason };
+  if (!second.allowed && !second.error) {
+    return { loading, allowed: false, reason: resource?.reason ?? basicReason };
+  }
   return { loading, allowed: true };
 }
 
