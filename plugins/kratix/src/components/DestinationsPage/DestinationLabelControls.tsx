@@ -20,7 +20,7 @@ export function DestinationLabelControls(props: {
       <LabelChips
         labels={props.labels}
         ariaLabel={`Labels of ${props.name}`}
-        onDelete={permission.allowed ? key => props.onChange({ action: 'remove', key }) : undefined}
+        onDelete={!permission.denied ? key => props.onChange({ action: 'remove', key }) : undefined}
       />
       <PermittedButton
         permission={permission}

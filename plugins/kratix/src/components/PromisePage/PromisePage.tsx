@@ -79,7 +79,7 @@ export function PromiseView(props: { name: string }) {
   const fields = schemaFields(requestSchemaOf(promise));
   // Denied: a disabled button saying why instead of a link to a form that would only fail.
   let requestAction: JSX.Element | undefined;
-  if (kind && canRequest.allowed) {
+  if (kind && !canRequest.denied) {
     requestAction = (
       <LinkButton to={links.request(promise.metadata.name)} variant="contained" color="primary">
         Request {kind.kind}

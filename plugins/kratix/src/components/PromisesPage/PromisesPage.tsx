@@ -104,7 +104,7 @@ export function PromisesPage() {
           Apply YAML
         </PermittedButton>
       </ContentHeader>
-      {applying && canApply.allowed && <ApplyYamlDialog onClose={() => setApplying(false)} onApplied={refreshAfterChange} />}
+      {applying && !canApply.denied && <ApplyYamlDialog onClose={() => setApplying(false)} onApplied={refreshAfterChange} />}
       {loading && !value && <Progress aria-label="Loading Promises" />}
       {error && <KratixError error={error} title="Could not load Promises" />}
       {value && value.length === 0 && (

@@ -77,7 +77,7 @@ export function RequestForm(props: { promise: PromiseObject }) {
   const [created, setCreated] = useState<{ namespace: string; name: string }>();
   const [submitting, setSubmitting] = useState(false);
   const permission = useCanRequest(props.promise.metadata.name);
-  const uiSchema = useMemo(() => uiSchemaFor(permission.allowed), [permission.allowed]);
+  const uiSchema = useMemo(() => uiSchemaFor(!permission.denied), [permission.denied]);
 
   if (!kind) return <Typography>This Promise offers no API to request.</Typography>;
   if (created) return <RequestFollower kind={kind} {...created} />;
@@ -105,7 +105,7 @@ export function RequestForm(props: { promise: PromiseObject }) {
         extraErrors={extraErrors}
         disabled={submitting}
         onSubmit={async e => {
-          if (!permission.allowed) return;
+          if (permission.denied) return;
           const data = e.formData ?? {};
           const namespace = data.namespace || 'default';
           setSubmitting(true);

@@ -3,13 +3,13 @@ import Tooltip from '@material-ui/core/Tooltip';
 import type { KratixPermission } from './useKratixPermission';
 
 /**
- * A button the user may only press when the permission allows: disabled
- * while unknown or denied, and when denied a tooltip says why. The wrapper
- * span is there because a disabled button gets no hover events.
+ * A button disabled for a user the permission denies, with a tooltip
+ * saying why. The wrapper span is there because a disabled button gets no
+ * hover events.
  */
 export function PermittedButton(props: ButtonProps & { permission: KratixPermission }) {
   const { permission, disabled, ...rest } = props;
-  const button = <Button {...rest} disabled={disabled || !permission.allowed} />;
+  const button = <Button {...rest} disabled={disabled || permission.denied} />;
   if (!permission.reason) return button;
   return (
     <Tooltip title={permission.reason}>

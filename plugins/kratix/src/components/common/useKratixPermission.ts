@@ -7,10 +7,14 @@ import {
   kratixResourceRequestPermission,
 } from '@kratix-backstage/plugin-kratix-common';
 
-/** What the user may do, and, when not, why in words (with the permission for whoever grants it). */
+/**
+ * Whether the user is known to be denied, and then why in words (with the
+ * permission, for whoever grants it). Only a denial counts: while the
+ * decision loads, a control stays usable rather than flickering off for
+ * everyone it is allowed to (the common case), and the backend checks again.
+ */
 export interface KratixPermission {
-  loading: boolean;
-  allowed: boolean;
+  denied: boolean;
   reason?: string;
 }
 
@@ -35,16 +39,12 @@ function useBoth(
       ? { permission: resource.permission, resourceRef: resource.resourceRef }
       : { permission: basic },
   );
-  const loading = first.loading || second.loading;
-  if (loading) return { loading, allowed: false };
   // A check that fails (e.g. a backend that cannot evaluate conditions on
-  // this resource type) is no denial: the backend decides on submit, and
-  // its 403 names the permission.
-  if (!first.allowed && !first.error) return { loading, allowed: false, reason: basicReason };
-  if (!second.allowed && !second.error) {
-    return { loading, allowed: false, reason: resource?.reason ?? basicReason };
-  }
-  return { loading, allowed: true };
+  // this resource type) is no denial either: its 403 on submit names the permission.
+  const deniedBy = (r: typeof first) => !r.loading && !r.error && !r.allowed;
+  if (deniedBy(first)) return { denied: true, reason: basicReason };
+  if (deniedBy(second)) return { denied: true, reason: resource?.reason ?? basicReason };
+  return { denied: false };
 }
 
 /** Applying Promises, Destinations and state stores (the Apply YAML dialog). */
