@@ -28,7 +28,10 @@ import { EngineAdmission } from './engine/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
 import { bootstrapObjects } from './engine/bootstrap';
 import { DefaultKratixObjectService } from './objects/objectService';
-import { registerResourcePermissions } from './permissions/registerResourcePermissions';
+import {
+  ObjectByName,
+  registerResourcePermissions,
+} from './permissions/registerResourcePermissions';
 import { validateKratixConfig } from './config/validateKratixConfig';
 import { recordLimitsFromConfig } from './engine/recordsConfig';
 import { createDeferred } from '@backstage/types';
@@ -85,7 +88,11 @@ export const kratixPlugin = createBackendPlugin({
       }) {
         validateKratixConfig(config);
         permissionsRegistry.addPermissions(kratixPermissions);
-        registerResourcePermissions(permissionsRegistry);
+        // Conditions are applied to refs only after the store exists.
+        let readByName: ObjectByName = async () => undefined;
+        registerResourcePermissions(permissionsRegistry, (kind, name) =>
+          readByName(kind, name),
+        );
         // Modules' runners and stores come first: they are the operator's choice.
         const allRunners = [
           ...runners,
@@ -112,6 +119,7 @@ export const kratixPlugin = createBackendPlugin({
             })),
         );
         const store = await DatabaseObjectStore.create({ database, logger });
+        readByName = (kind, name) => store.get({ ...kind, name });
         const shutdown = new AbortController();
         const stopSignals = publishChangeSignals({
           onChange: listener => store.onChange(listener),
