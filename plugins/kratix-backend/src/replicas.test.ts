@@ -71,6 +71,7 @@ function alternating(a: KratixTestBackend, b: KratixTestBackend) {
       return [...a.logs, ...b.logs];
     },
     stateStoreRoot: a.stateStoreRoot,
+    whenIdle: () => a.whenIdle(),
     stop: async () => {
       await Promise.all([a.stop(), b.stop()]);
     },

@@ -280,8 +280,6 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
     const warningsFor = (work: string) =>
       b.logs.filter(l => l.message === NO_DESTINATION && l.meta.work === work);
 
-    const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
     // ---- 1 --------------------------------------------------------------
 
     it('sends dependency works to every matching destination and follows label changes', async () => {
@@ -1012,16 +1010,12 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
 
       const count = () =>
         [dep, res].map(w => warningsFor(`${w.namespace}/${w.name}`).length);
-      const settled = await eventually(async () => {
-        const before = count();
-        await sleep(1000);
-        const after = count();
-        return (
-          before.every(n => n > 0) &&
-          JSON.stringify(before) === JSON.stringify(after) &&
-          after
-        );
-      }, 'the Works to settle');
+      await eventually(
+        async () => count().every(n => n > 0),
+        'a warning for each Work',
+      );
+      await b.whenIdle();
+      const settled = count();
       const line = warningsFor(`${res.namespace}/${res.name}`)[0];
       expect(line.meta).toMatchObject({
         workloadGroupId: ROOT_ID,
@@ -1040,7 +1034,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         role: 'backup',
         environment: 'test',
       });
-      await sleep(1500);
+      await b.whenIdle();
       expect(count()).toEqual(settled);
 
       // Control: a key the backup groups select on. w2 gaining role=backup
@@ -1052,7 +1046,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         async () => count()[0] === settled[0] + 1,
         'the dependency Work to be reconciled once',
       );
-      await sleep(1000);
+      await b.whenIdle();
       expect(count()).toEqual([settled[0] + 1, settled[1]]);
       expect(await placementNames('default')).toEqual([
         backupOn(res.name, 'w1'),
@@ -1064,7 +1058,7 @@ describeWithBwrap('Kratix scheduling through the HTTP API', () => {
         async () => count()[1] === settled[1] + 1,
         'the resource Work to be reconciled once',
       );
-      await sleep(1000);
+      await b.whenIdle();
       expect(count()).toEqual([settled[0] + 2, settled[1] + 1]);
       const resPlacement = await getPlacement(
         'default',

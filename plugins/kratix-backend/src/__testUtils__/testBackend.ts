@@ -60,6 +60,12 @@ export interface KratixTestBackend {
   baseUrl: string;
   logs: LogRecord[];
   stateStoreRoot: string;
+  /**
+   * Resolves once the engine is idle: nothing claimed (no reconcile in
+   * flight) and nothing due in its queue, delayed retries aside. Asserting
+   * that something did NOT happen is only meaningful after this.
+   */
+  whenIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -129,6 +135,7 @@ export async function startKratixBackend(options: {
     }${PREFIX}`,
     logs,
     stateStoreRoot: options.stateStoreRoot,
+    whenIdle: () => engineIdle(options.knex),
     stop: () => backend.stop(),
   };
 }
@@ -159,6 +166,28 @@ export async function stopAndRemove(b: KratixTestBackend | undefined) {
   if (!b) return;
   await b.stop();
   fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
+}
+
+/** The queue of a database that an engine follows is drained. */
+export async function engineIdle(knex: Knex, timeoutMs = 30_000) {
+  const busy = async () => {
+    const row = await knex('kratix_queue')
+      .whereNotNull('claim_token')
+      .orWhere('due_at', '<=', Date.now())
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  };
+  // A change a write just made is enqueued a moment after the write
+  // returns, so the queue must be found drained twice, a beat apart.
+  await eventually(
+    async () =>
+      (await busy()) === 0 &&
+      (await new Promise(r => setTimeout(r, 100))) === undefined &&
+      (await busy()) === 0,
+    'the engine to be idle',
+    timeoutMs,
+  );
 }
 
 function apiClient(server: any) {
