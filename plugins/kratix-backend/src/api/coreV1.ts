@@ -2,19 +2,18 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { isError } from '@backstage/errors';
 import {
   KubeObject,
   kratixReadPermission,
-  parseLabelSelector,
 } from '@kratix-backstage/plugin-kratix-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { EVENT_KIND, POD_KIND } from '../engine/kinds';
 import { LOGS_FIELD } from '../engine/pipelineRuns';
 import type { KindInfo } from '../engine/types';
-import type { ListOptions, ObjectStore } from '../store/types';
+import type { ObjectStore } from '../store/types';
 import { authorize } from './authorization';
+import { labelSelectorOf } from './query';
 import {
   badRequest,
   methodNotAllowed,
@@ -88,22 +87,6 @@ function shown(object: KubeObject): KubeObject {
   if (object.kind !== 'Pod' || !object.status?.[LOGS_FIELD]) return object;
   const { [LOGS_FIELD]: _, ...status } = object.status;
   return { ...object, status };
-}
-
-function labelSelectorOf(req: Request): ListOptions['labelSelector'] {
-  const query = req.query.labelSelector;
-  if (query === undefined || query === '') return undefined;
-  if (typeof query !== 'string') {
-    throw badRequest('labelSelector must be given once, as a string');
-  }
-  try {
-    return parseLabelSelector(query);
-  } catch (error) {
-    if (isError(error) && error.name === 'LabelSelectorParseError') {
-      throw badRequest(`invalid labelSelector "${query}": ${error.message}`);
-    }
-    throw error;
-  }
 }
 
 function singleQuery(req: Request, name: string): string | undefined {

@@ -4,18 +4,17 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { isError } from '@backstage/errors';
 import type { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   KubeObject,
   kratixReadPermission,
-  parseLabelSelector,
 } from '@kratix-backstage/plugin-kratix-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import type { Admission, KindInfo, KindRegistry } from '../engine/types';
 import type { ListOptions, ListPage, ObjectStore } from '../store/types';
 import { serveWatch, watchRequestOf } from './watch';
+import { labelSelectorOf } from './query';
 import { schedulingQueries } from './schedulingQueries';
 import { applyManifests } from '../objects/applyManifests';
 import { coreV1Router } from './coreV1';
@@ -384,21 +383,4 @@ function pageOf(req: Request): { limit?: number; continue?: string } {
     page.continue = token;
   }
   return page;
-}
-
-/** `?labelSelector=` parsed, or undefined when absent or empty. */
-function labelSelectorOf(req: Request): ListOptions['labelSelector'] {
-  const query = req.query.labelSelector;
-  if (query === undefined || query === '') return undefined;
-  if (typeof query !== 'string') {
-    throw badRequest('labelSelector must be given once, as a string');
-  }
-  try {
-    return parseLabelSelector(query);
-  } catch (error) {
-    if (isError(error) && error.name === 'LabelSelectorParseError') {
-      throw badRequest(`invalid labelSelector "${query}": ${error.message}`);
-    }
-    throw error;
-  }
 }
