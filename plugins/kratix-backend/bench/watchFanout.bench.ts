@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseObjectStore } from '../src/store/DatabaseObjectStore';
-import { DESTINATION_KIND } from '../src/engine/kinds';
+import { DESTINATION_KIND } from '../src/admission/kinds';
 
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 10_000);

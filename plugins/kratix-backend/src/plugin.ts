@@ -23,17 +23,17 @@ import { createRouter } from './api/createRouter';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { publishChangeSignals } from './signals/changeSignals';
 import { compactPeriodically } from './store/compaction';
-import { Engine } from './engine/Engine';
-import { EngineAdmission } from './engine/admission';
-import { BUILT_IN_KINDS, InMemoryKindRegistry } from './engine/kinds';
-import { bootstrapObjects } from './engine/bootstrap';
+import { Engine } from './controllers/ControllerManager';
+import { EngineAdmission } from './admission/admission';
+import { BUILT_IN_KINDS, InMemoryKindRegistry } from './admission/kinds';
+import { bootstrapObjects } from './objects/bootstrap';
 import { DefaultKratixObjectService } from './objects/objectService';
 import {
   ObjectByName,
   registerResourcePermissions,
 } from './permissions/registerResourcePermissions';
 import { validateKratixConfig } from './config/validateKratixConfig';
-import { recordLimitsFromConfig } from './engine/recordsConfig';
+import { recordLimitsFromConfig } from './controllers/recordsConfig';
 import { createDeferred } from '@backstage/types';
 import {
   KRATIX_GROUP,

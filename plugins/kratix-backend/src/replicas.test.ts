@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
-import { DESTINATION_KIND, InMemoryKindRegistry } from './engine/kinds';
+import { DESTINATION_KIND, InMemoryKindRegistry } from './admission/kinds';
 import { DatabaseObjectStore } from './store/DatabaseObjectStore';
 import { DatabaseWorkQueue } from './store/DatabaseWorkQueue';
 import {
@@ -15,7 +15,7 @@ import { hasPostgres } from './__testUtils__/databases';
 import { ECHO_PROMISE, echoPipelineModule } from './__testUtils__/echoPipeline';
 import { tutorialSteps } from './__testUtils__/tutorial';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
-import { Engine, LEASE_MS } from './engine/Engine';
+import { Engine, LEASE_MS } from './controllers/ControllerManager';
 
 jest.setTimeout(120_000);
 

@@ -11,7 +11,7 @@ import {
   kratixPlatformManagePermission,
   kratixResourceRequestPermission,
 } from '@kratix-backstage/plugin-kratix-common';
-import type { KindInfo } from '../engine/types';
+import type { KindInfo } from '../admission/types';
 import { KratixForbiddenError } from '@kratix-backstage/plugin-kratix-node';
 
 /**

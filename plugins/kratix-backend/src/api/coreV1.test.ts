@@ -5,7 +5,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from '../store/__testUtils__/databases';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
-import { EVENT_KIND, POD_KIND } from '../engine/kinds';
+import { EVENT_KIND, POD_KIND } from '../admission/kinds';
 import { coreV1Router, logTail, parseFieldSelector } from './coreV1';
 import { statusErrorHandler } from './status';
 

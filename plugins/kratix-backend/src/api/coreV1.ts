@@ -8,9 +8,9 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
-import { EVENT_KIND, POD_KIND } from '../engine/kinds';
-import { LOGS_FIELD } from '../engine/pipelineRuns';
-import type { KindInfo } from '../engine/types';
+import { EVENT_KIND, POD_KIND } from '../admission/kinds';
+import { LOGS_FIELD } from '../controllers/pipelineRuns';
+import type { KindInfo } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 import { authorize } from './authorization';
 import { labelSelectorOf } from './query';

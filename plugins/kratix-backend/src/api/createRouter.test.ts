@@ -4,7 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
-import { followPromiseKinds, InMemoryKindRegistry } from '../engine/kinds';
+import { followPromiseKinds, InMemoryKindRegistry } from '../admission/kinds';
 import { FakeAdmission } from './__testUtils__/fakes';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';

@@ -11,7 +11,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
-import type { Admission, KindInfo, KindRegistry } from '../engine/types';
+import type { Admission, KindInfo, KindRegistry } from '../admission/types';
 import type { ListOptions, ListPage, ObjectStore } from '../store/types';
 import { serveWatch, watchRequestOf } from './watch';
 import { labelSelectorOf } from './query';

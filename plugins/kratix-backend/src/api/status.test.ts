@@ -5,12 +5,11 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
+import { InvalidObjectError, MethodNotAllowedError } from '../admission/errors';
 import {
   AlreadyExistsError,
-  InvalidObjectError,
-  MethodNotAllowedError,
   ResourceVersionConflictError,
-} from '../engine/errors';
+} from '../store/errors';
 import { notFound, StatusError, toStatus } from './status';
 
 describe('toStatus', () => {

@@ -10,7 +10,7 @@ import {
   KratixObjectError,
 } from '@kratix-backstage/plugin-kratix-node';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { KindInfo } from '../engine/types';
+import type { KindInfo } from '../admission/types';
 
 /** One failing field, as in Kubernetes' `StatusCause`. */
 export type StatusCause = KratixFieldCause;

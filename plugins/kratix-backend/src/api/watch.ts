@@ -4,7 +4,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { isError } from '@backstage/errors';
 import { Request, Response } from 'express';
-import type { KindInfo } from '../engine/types';
+import type { KindInfo } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 import { apiVersionOf } from '../objects/ObjectOperations';
 import { badRequest } from './status';

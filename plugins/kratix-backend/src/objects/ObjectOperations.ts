@@ -3,7 +3,7 @@ import type {
   KubeObject,
   ObjectMeta,
 } from '@kratix-backstage/plugin-kratix-common';
-import type { Admission, KindInfo } from '../engine/types';
+import type { Admission, KindInfo } from '../admission/types';
 import type {
   ListOptions,
   ObjectKey,

@@ -1,5 +1,5 @@
 import type { BasicPermission } from '@backstage/plugin-permission-common';
-import type { KindInfo, KindRegistry } from '../engine/types';
+import type { KindInfo, KindRegistry } from '../admission/types';
 import {
   writePermissionForApiVersion,
   writePermissionForKind,

@@ -27,8 +27,8 @@ import { authorize } from '../api/authorization';
 import { applyMergePatch } from '../api/mergePatch';
 import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
 import { apiVersionOf, ObjectOperations } from './ObjectOperations';
-import { PROMISE_KIND } from '../engine/kinds';
-import type { Admission, KindInfo, KindRegistry } from '../engine/types';
+import { PROMISE_KIND } from '../admission/kinds';
+import type { Admission, KindInfo, KindRegistry } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 import { visibleChange } from './visibleChange';
 

@@ -37,8 +37,8 @@ import {
 } from '../api/authorization';
 import { resourceName } from '../api/status';
 import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
-import { PROMISE_KIND } from '../engine/kinds';
-import type { KindInfo } from '../engine/types';
+import { PROMISE_KIND } from '../admission/kinds';
+import type { KindInfo } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 
 export type WriteAction = 'create' | 'update' | 'label' | 'delete';

@@ -21,7 +21,7 @@ import express from 'express';
 import request from 'supertest';
 import { createRouter } from '../api/createRouter';
 import { FakeAdmission } from '../api/__testUtils__/fakes';
-import { followPromiseKinds, InMemoryKindRegistry } from '../engine/kinds';
+import { followPromiseKinds, InMemoryKindRegistry } from '../admission/kinds';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
 import { initDatabase } from '../store/__testUtils__/databases';
 

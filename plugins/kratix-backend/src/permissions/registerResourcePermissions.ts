@@ -6,7 +6,7 @@ import {
   KubeObject,
   kratixResourcePermissions,
 } from '@kratix-backstage/plugin-kratix-common';
-import { DESTINATION_KIND, PROMISE_KIND } from '../engine/kinds';
+import { DESTINATION_KIND, PROMISE_KIND } from '../admission/kinds';
 import {
   kratixDestinationPermissionResourceRef,
   kratixDestinationRules,

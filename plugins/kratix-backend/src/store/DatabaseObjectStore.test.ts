@@ -8,7 +8,7 @@ import {
 import {
   AlreadyExistsError,
   ResourceVersionConflictError,
-} from '../engine/errors';
+} from './errors';
 import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';

@@ -13,7 +13,7 @@ import { Knex } from 'knex';
 import {
   AlreadyExistsError,
   ResourceVersionConflictError,
-} from '../engine/errors';
+} from './errors';
 import { ChangeFeed, recordChange } from './ChangeFeed';
 import { getMigratedClient, isPostgres } from './migrations';
 import { nextResourceVersion } from './resourceVersion';

@@ -52,7 +52,7 @@ export interface ObjectChange {
 /**
  * Kubernetes-like object persistence. Errors: NotFoundError from
  * @backstage/errors, AlreadyExistsError and ResourceVersionConflictError
- * from ../engine/errors.
+ * from ./errors.
  *
  * - create: sets uid, resourceVersion, generation 1, creationTimestamp;
  *   `status` of the input is kept.

@@ -2,8 +2,8 @@
  * A small fake admission honouring the interface's documented semantics, so
  * the router is tested without the engine's schemas.
  */
-import { InvalidObjectError } from '../../engine/errors';
-import type { Admission, KindInfo } from '../../engine/types';
+import { InvalidObjectError } from '../../admission/errors';
+import type { Admission, KindInfo } from '../../admission/types';
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 
 export class FakeAdmission implements Admission {

@@ -3,7 +3,7 @@ import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from '../store/__testUtils__/databases';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
 import { EventRecorder } from './events';
-import { EVENT_KIND } from './kinds';
+import { EVENT_KIND } from '../admission/kinds';
 
 jest.setTimeout(60_000);
 

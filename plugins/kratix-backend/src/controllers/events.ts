@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ObjectStore } from '../store/types';
-import { AlreadyExistsError } from './errors';
-import { EVENT_KIND } from './kinds';
+import { AlreadyExistsError } from '../store/errors';
+import { EVENT_KIND } from '../admission/kinds';
 import { deleteIfExists, labelsEqual } from './objects';
 
 export interface EventLimits {

@@ -1,6 +1,4 @@
 import {
-  KratixAlreadyExistsError,
-  KratixConflictError,
   KratixInvalidError,
   KratixMethodNotAllowedError,
 } from '@kratix-backstage/plugin-kratix-node';
@@ -40,12 +38,6 @@ export class InvalidObjectError extends KratixInvalidError {
     );
   }
 }
-
-/** The object exists already: HTTP 409 with reason `AlreadyExists`. */
-export class AlreadyExistsError extends KratixAlreadyExistsError {}
-
-/** The write is based on a stale resourceVersion: HTTP 409, reason `Conflict`. */
-export class ResourceVersionConflictError extends KratixConflictError {}
 
 /** The kind cannot be written through the API (Works, WorkPlacements): 405. */
 export class MethodNotAllowedError extends KratixMethodNotAllowedError {}

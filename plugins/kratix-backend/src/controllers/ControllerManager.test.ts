@@ -13,14 +13,14 @@ import {
   listFiles,
   LogRecord,
 } from '../__testUtils__/testBackend';
-import { Engine } from './Engine';
+import { Engine } from './ControllerManager';
 import { FilesystemStateStoreWriterFactory } from '../statestores/FilesystemStateStore';
 import {
   DESTINATION_KIND,
   InMemoryKindRegistry,
   WORK_KIND,
   WORK_PLACEMENT_KIND,
-} from './kinds';
+} from '../admission/kinds';
 
 jest.setTimeout(30_000);
 

@@ -1,4 +1,4 @@
-import { KindInfo } from './types';
+import { KindInfo } from '../admission/types';
 
 /**
  * Queue keys name one object to reconcile. They are strings so the durable

@@ -6,7 +6,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
-import { PROMISE_KIND } from './kinds';
+import { PROMISE_KIND } from '../admission/kinds';
 import {
   clearManualReconciliation,
   deleteIfExists,

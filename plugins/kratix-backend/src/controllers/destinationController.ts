@@ -1,7 +1,7 @@
 import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
 import {
   labelsEqual,
   removeFinalizer,
@@ -9,7 +9,7 @@ import {
   writeStatus,
   deleteIfExists,
 } from './objects';
-import { LABEL_DESTINATION } from './scheduler';
+import { LABEL_DESTINATION } from './workController';
 import { StateStoreError } from './stateStores';
 
 /** Destinations whose state store is unreachable are checked again this often. */

@@ -17,11 +17,11 @@ import {
   toCandidate,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import { DESTINATION_KIND, WORK_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
 import {
   PLACEMENT_DOT_FILES_FINALIZER,
   PLACEMENT_FINALIZER,
-} from './admission';
+} from '../admission/admission';
 import {
   isEqual,
   labelsEqual,

@@ -31,11 +31,11 @@ import {
   followPromiseKinds,
   isStateStoreKind,
   sameKind,
-} from './kinds';
+} from '../admission/kinds';
 import { reconcilePromise } from './promiseController';
-import { reconcileResource } from './resourceController';
-import { groupRef, reconcileWork, toCandidate } from './scheduler';
-import { reconcilePlacement } from './placementWriter';
+import { reconcileResource } from './resourceRequestController';
+import { groupRef, reconcileWork, toCandidate } from './workController';
+import { reconcilePlacement } from './workPlacementController';
 import { reconcileDestination } from './destinationController';
 import { SchedulingIndex } from './schedulingIndex';
 import { StateStores } from './stateStores';

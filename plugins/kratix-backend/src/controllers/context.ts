@@ -4,7 +4,7 @@ import {
   PipelineRunner,
 } from '@kratix-backstage/plugin-kratix-node';
 import { ObjectStore } from '../store/types';
-import { InMemoryKindRegistry } from './kinds';
+import { InMemoryKindRegistry } from '../admission/kinds';
 import { StateStores } from './stateStores';
 import { ReconcileKey } from './keys';
 import type { PipelineRuns } from './pipelineRuns';

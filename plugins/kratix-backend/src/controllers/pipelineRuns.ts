@@ -10,7 +10,7 @@ import {
 import type { ContainerRun, PipelineResult } from '../pipelines/runPipeline';
 import { LogTail } from '../pipelines/logTail';
 import type { ObjectStore } from '../store/types';
-import { POD_KIND } from './kinds';
+import { POD_KIND } from '../admission/kinds';
 import { deleteIfExists, labelsEqual } from './objects';
 
 /** The labels Kratix puts on its pipeline pods. */

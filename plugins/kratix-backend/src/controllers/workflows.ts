@@ -14,8 +14,8 @@ import {
 import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
-import { KindInfo } from './types';
-import { WORK_FINALIZER } from './admission';
+import { KindInfo } from '../admission/types';
+import { WORK_FINALIZER } from '../admission/admission';
 import {
   labelsEqual,
   isEqual,
@@ -23,7 +23,7 @@ import {
   setCondition,
   writeStatus,
 } from './objects';
-import { WORK_KIND } from './kinds';
+import { WORK_KIND } from '../admission/kinds';
 
 export const LABEL_WORK_TYPE = 'kratix.io/work-type';
 

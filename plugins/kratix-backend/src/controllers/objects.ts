@@ -6,7 +6,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { NotFoundError } from '@backstage/errors';
 import { ObjectKey, ObjectStore } from '../store/types';
-import { ENGINE_FINALIZERS } from './admission';
+import { ENGINE_FINALIZERS } from '../admission/admission';
 
 /** Label equality requirements for store.list. */
 export function labelsEqual(labels: Labels): LabelRequirement[] {

@@ -1,6 +1,6 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import type { EngineOptions } from './Engine';
+import type { EngineOptions } from './ControllerManager';
 
 /**
  * `kratix.records`: how many pipeline runs and events the engine keeps.

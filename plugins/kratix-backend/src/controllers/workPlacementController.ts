@@ -12,15 +12,15 @@ import {
   stateFilePath,
 } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from './kinds';
+import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
 import {
   labelsEqual,
   removeFinalizer,
   setCondition,
   writeStatus,
 } from './objects';
-import { LABEL_DESTINATION, MISPLACED_REASON } from './scheduler';
-import { ResourceVersionConflictError } from './errors';
+import { LABEL_DESTINATION, MISPLACED_REASON } from './workController';
+import { ResourceVersionConflictError } from '../store/errors';
 
 function placementInput(p: WorkPlacementObject) {
   return {

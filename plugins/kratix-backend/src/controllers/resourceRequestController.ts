@@ -6,7 +6,7 @@ import {
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
-import { PROMISE_KIND, WORK_KIND } from './kinds';
+import { PROMISE_KIND, WORK_KIND } from '../admission/kinds';
 import {
   clearManualReconciliation,
   labelsEqual,
