@@ -15,6 +15,7 @@ import {
   BWRAP_PATH,
   describeWithBwrap,
   processesMatching,
+  processesStarted,
   tempDir,
   uniqueSleepSeconds,
   writeScript,
@@ -249,8 +250,8 @@ describeWithBwrap('BubblewrapPipelineRunner', () => {
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).not.toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    // The sandbox's PID namespace dies with it; give the kernel a moment.
-    await new Promise(r => setTimeout(r, 200));
+    // The run ends when its output pipes close, which every process that
+    // inherited them holds until it exits: none may be left by then.
     expect(processesMatching(seconds)).toEqual([]);
   });
 
@@ -258,17 +259,14 @@ describeWithBwrap('BubblewrapPipelineRunner', () => {
     const seconds = uniqueSleepSeconds();
     const runner = runnerFor(`sleep ${seconds}`);
     const controller = new AbortController();
-    let runningBeforeAbort: number[] = [];
-    setTimeout(() => {
-      runningBeforeAbort = processesMatching(seconds);
-      controller.abort();
-    }, 500);
-    const result = await run(runner, {}, controller.signal);
-    // Proves the leftover check below can see sandboxed processes at all.
-    expect(runningBeforeAbort).not.toEqual([]);
+    const running = run(runner, {}, controller.signal);
+    // Seeing it run also proves the leftover check below can see
+    // sandboxed processes at all.
+    await processesStarted(seconds);
+    controller.abort();
+    const result = await running;
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(137);
-    await new Promise(r => setTimeout(r, 200));
     expect(processesMatching(seconds)).toEqual([]);
   });
 

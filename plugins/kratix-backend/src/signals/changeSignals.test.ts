@@ -12,7 +12,11 @@ function change(apiVersion: string, kind: string, rv: number): ObjectChange {
 }
 
 describe('publishChangeSignals', () => {
-  it('publishes one broadcast per burst naming the kinds that changed and the newest version', async () => {
+  // Batching is pure timing: the clock is moved, not waited for.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('publishes one broadcast per burst naming the kinds that changed and the newest version', () => {
     const published: SignalPayload[] = [];
     let emit: (c: ObjectChange) => void = () => {};
     const stop = publishChangeSignals({
@@ -28,10 +32,16 @@ describe('publishChangeSignals', () => {
     emit(change('platform.kratix.io/v1alpha1', 'Destination', 7));
     emit(change('marketplace.kratix.io/v1alpha1', 'elastic-cloud', 9));
     emit(change('platform.kratix.io/v1alpha1', 'Destination', 8));
-    await new Promise(r => setTimeout(r, 60));
+    jest.advanceTimersByTime(19);
+    expect(published).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(published).toHaveLength(1);
     emit(change('v1', 'Event', 10));
-    await new Promise(r => setTimeout(r, 60));
+    jest.advanceTimersByTime(20);
+    emit(change('v1', 'Event', 11));
     stop();
+    // Stopped before its batch was due: the last change is never published.
+    jest.advanceTimersByTime(100);
 
     expect(published).toEqual([
       {

@@ -5,10 +5,7 @@ import {
   LabelRequirement,
   Labels,
 } from '@kratix-backstage/plugin-kratix-common';
-import {
-  AlreadyExistsError,
-  ResourceVersionConflictError,
-} from './errors';
+import { AlreadyExistsError, ResourceVersionConflictError } from './errors';
 import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';
@@ -479,13 +476,21 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
         metadata: { ...created.metadata, labels: { environment: 'dev' } },
       });
       await store.delete({ ...DESTINATION, name: 'dev' });
+      // A later write marks the end: once it is seen, everything before it
+      // was told, so a duplicate or a missing change cannot hide.
+      await store.create(destination('end'));
 
       // Woken by NOTIFY on PostgreSQL, by its poll (1 s) on SQLite.
       const deadline = Date.now() + 5000;
-      while (seen.length < 3 && Date.now() < deadline) {
+      while (!seen.includes('ADDED end') && Date.now() < deadline) {
         await new Promise(r => setTimeout(r, 50));
       }
-      expect(seen).toEqual(['ADDED dev', 'MODIFIED dev', 'DELETED dev']);
+      expect(seen).toEqual([
+        'ADDED dev',
+        'MODIFIED dev',
+        'DELETED dev',
+        'ADDED end',
+      ]);
     });
 
     it('replays changes after a version to a watcher, then follows live ones', async () => {

@@ -254,6 +254,10 @@ describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
     const inside = new Map<string, number>();
     let overlapSameName = 0;
     let overlapOtherName = 0;
+    // The sections of "a" stay inside until the one of "b", asked for
+    // last, has entered: by then every section of "a" asked to enter too.
+    let otherNameEntered!: () => void;
+    const entered = new Promise<void>(r => (otherNameEntered = r));
     const section = (queue: DatabaseWorkQueue, name: string) =>
       queue.exclusive(name, async () => {
         const n = (inside.get(name) ?? 0) + 1;
@@ -261,8 +265,8 @@ describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
         if (n > 1) overlapSameName++;
         if ([...inside].some(([other, m]) => other !== name && m > 0))
           overlapOtherName++;
-        // Long enough for the other sections to start if they may.
-        await new Promise(r => setTimeout(r, 50));
+        if (name === 'destination/b') otherNameEntered();
+        else await entered;
         inside.set(name, inside.get(name)! - 1);
         return name;
       });

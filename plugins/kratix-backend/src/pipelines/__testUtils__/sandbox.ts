@@ -85,3 +85,22 @@ export function uniqueSleepSeconds(): string {
     Math.random() * 1e6,
   )}`;
 }
+
+/**
+ * Resolves once processes whose command line contains `marker` run: the
+ * evidence that a sandbox started, before a test stops it.
+ */
+export async function processesStarted(
+  marker: string,
+  timeoutMs = 10_000,
+): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pids = processesMatching(marker);
+    if (pids.length > 0) return pids;
+    if (Date.now() > deadline) {
+      throw new Error(`no process running "${marker}" after ${timeoutMs} ms`);
+    }
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
