@@ -3,6 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
+import { tuneSqlite } from './sqliteSettings';
 
 const migrationsDir = resolvePackagePath(
   '@kratix-backstage/plugin-kratix-backend',
@@ -27,12 +28,16 @@ function migrate(knex: Knex): Promise<void> {
   return run;
 }
 
-/** The plugin's client, migrated unless migrations are skipped. */
+/**
+ * The plugin's client, migrated unless migrations are skipped; on SQLite
+ * with the settings of sqliteSettings.ts.
+ */
 export async function getMigratedClient(
   database: DatabaseService,
   skipMigrations?: boolean,
 ): Promise<Knex> {
   const knex = await database.getClient();
+  await tuneSqlite(knex);
   if (!skipMigrations && !database.migrations?.skip) {
     await migrate(knex);
   }
