@@ -159,9 +159,9 @@ export const kratixPlugin = createBackendPlugin({
         });
         httpRouter.use(
           await createRouter({
+            objects: objectService,
             store,
             kinds,
-            admission,
             httpAuth,
             permissions,
             logger,

@@ -48,6 +48,12 @@ export interface KratixWatchOptions extends KratixCallOptions {
   resourceVersion?: string;
   labelSelector?: string;
   namespace?: string;
+  /**
+   * Also BOOKMARK events now and then, as kube-apiserver's
+   * `allowWatchBookmarks`: the version the watch has reached, so a
+   * watcher that restarts from it misses nothing and replays little.
+   */
+  allowBookmarks?: boolean;
   /** Ends the watch (the iterator returns). */
   signal: AbortSignal;
 }
@@ -56,6 +62,39 @@ export interface KratixWatchEvent<T extends KubeObject = KubeObject> {
   /** With a label selector, objects that start or stop matching are ADDED or DELETED. */
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   object: T;
+}
+
+/** Only with `allowBookmarks`: the version a watch has reached. */
+export interface KratixBookmarkEvent {
+  type: 'BOOKMARK';
+  object: {
+    apiVersion: string;
+    kind: string;
+    metadata: { resourceVersion: string };
+  };
+}
+
+/** A watch: its events, and when it was accepted. */
+export interface KratixWatch<E = KratixWatchEvent> extends AsyncIterable<E> {
+  /**
+   * Resolves once the watch is accepted (kind, permissions, selector and
+   * version checked), before any event; rejects with the error iterating
+   * would throw. An HTTP server answers its status from this.
+   */
+  readonly accepted: Promise<void>;
+}
+
+/** What a delete did. */
+export interface KratixDeleteResult<T extends KubeObject = KubeObject> {
+  /** False while finalizers hold the object. */
+  gone: boolean;
+  /** As it was removed, or held with its `deletionTimestamp`. */
+  object: T;
+}
+
+export interface KratixDeleteCollectionOptions extends KratixCallOptions {
+  namespace?: string;
+  labelSelector?: string;
 }
 
 /** What one apply did to one object, as `kubectl apply` reports it. */
@@ -122,18 +161,28 @@ export interface KratixObjectService {
     objectsOrYaml: KubeObject[] | string,
     options: KratixCallOptions,
   ): Promise<KratixApplyResult>;
-  /**
-   * Deletes the object: answers it (with its deletionTimestamp) while
-   * finalizers hold it, else undefined.
-   */
-  delete(
+  /** Deletes the object, or marks it deleted while finalizers hold it. */
+  delete<T extends KubeObject = KubeObject>(
     ref: KratixObjectRef,
     options: KratixCallOptions,
-  ): Promise<KubeObject | undefined>;
+  ): Promise<KratixDeleteResult<T>>;
+  /**
+   * Deletes every object of the kind (in the namespace, matching the
+   * selector), each checked as `delete` checks it before any is deleted;
+   * answers them as `delete` does.
+   */
+  deleteCollection<T extends KubeObject = KubeObject>(
+    kind: KratixKindRef,
+    options: KratixDeleteCollectionOptions,
+  ): Promise<T[]>;
+  watch<T extends KubeObject = KubeObject>(
+    kind: KratixKindRef,
+    options: KratixWatchOptions & { allowBookmarks?: false },
+  ): KratixWatch<KratixWatchEvent<T>>;
   watch<T extends KubeObject = KubeObject>(
     kind: KratixKindRef,
     options: KratixWatchOptions,
-  ): AsyncIterable<KratixWatchEvent<T>>;
+  ): KratixWatch<KratixWatchEvent<T> | KratixBookmarkEvent>;
   /** Every kind served now, with the schemas of the kinds Promises define. */
   listKinds(options: KratixCallOptions): Promise<KratixKindInfo[]>;
 }
@@ -294,14 +343,40 @@ export class DeferredKratixObjectService implements KratixObjectService {
   async apply(objectsOrYaml: KubeObject[] | string, o: KratixCallOptions) {
     return (await this.ready()).apply(objectsOrYaml, o);
   }
-  async delete(ref: KratixObjectRef, o: KratixCallOptions) {
-    return (await this.ready()).delete(ref, o);
+  async delete<T extends KubeObject>(
+    ref: KratixObjectRef,
+    o: KratixCallOptions,
+  ) {
+    return (await this.ready()).delete<T>(ref, o);
   }
-  async *watch<T extends KubeObject>(
+  async deleteCollection<T extends KubeObject>(
+    kind: KratixKindRef,
+    o: KratixDeleteCollectionOptions,
+  ) {
+    return (await this.ready()).deleteCollection<T>(kind, o);
+  }
+  watch<T extends KubeObject>(
+    kind: KratixKindRef,
+    o: KratixWatchOptions & { allowBookmarks?: false },
+  ): KratixWatch<KratixWatchEvent<T>>;
+  watch<T extends KubeObject>(
     kind: KratixKindRef,
     o: KratixWatchOptions,
-  ): AsyncIterable<KratixWatchEvent<T>> {
-    yield* (await this.ready()).watch<T>(kind, o);
+  ): KratixWatch<KratixWatchEvent<T> | KratixBookmarkEvent>;
+  watch<T extends KubeObject>(
+    kind: KratixKindRef,
+    o: KratixWatchOptions,
+  ): KratixWatch<KratixWatchEvent<T> | KratixBookmarkEvent> {
+    const watch = this.ready().then(impl => impl.watch<T>(kind, o));
+    const accepted = watch.then(w => w.accepted);
+    // Awaited by whoever wants it; the iteration throws the same error.
+    accepted.catch(() => {});
+    return {
+      accepted,
+      async *[Symbol.asyncIterator]() {
+        yield* await watch;
+      },
+    };
   }
   async listKinds(o: KratixCallOptions) {
     return (await this.ready()).listKinds(o);

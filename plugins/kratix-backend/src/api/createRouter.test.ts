@@ -11,6 +11,7 @@ import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
 import { initDatabase } from '../store/__testUtils__/databases';
 import { ObjectChange } from '../store/types';
 import { expectFailureStatus } from '../__testUtils__/expectStatus';
+import { DefaultKratixObjectService } from '../objects/objectService';
 import { createRouter } from './createRouter';
 import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
 
@@ -92,12 +93,18 @@ async function setup(options: { permissions?: PermissionsService } = {}) {
   await followPromiseKinds(store, kinds);
   const admission = new FakeAdmission();
   const logger = mockServices.logger.mock();
+  const permissions = options.permissions ?? mockServices.permissions();
   const router = await createRouter({
+    objects: new DefaultKratixObjectService({
+      store,
+      kinds,
+      admission,
+      permissions,
+    }),
     store,
     kinds,
-    admission,
     httpAuth: mockServices.httpAuth(),
-    permissions: options.permissions ?? mockServices.permissions(),
+    permissions,
     logger,
   });
   const app = express().use(BASE, router);

@@ -9,44 +9,43 @@ import {
   KubeObject,
   kratixReadPermission,
 } from '@kratix-backstage/plugin-kratix-common';
+import type {
+  KratixKindRef,
+  KratixObjectRef,
+  KratixObjectService,
+} from '@kratix-backstage/plugin-kratix-node';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
-import type { Admission, KindInfo, KindRegistry } from '../admission/types';
-import type { ListOptions, ListPage, ObjectStore } from '../store/types';
-import { serveWatch, watchRequestOf } from './watch';
-import { labelSelectorOf } from './query';
+import type { KindInfo, KindRegistry } from '../admission/types';
+import type { ObjectStore } from '../store/types';
+import { serveWatch, watchParamsOf } from './watch';
+import { labelSelectorParamOf } from './query';
 import { schedulingQueries } from './schedulingQueries';
-import { applyManifests } from '../objects/applyManifests';
 import { coreV1Router } from './coreV1';
-import { authorize, writePermissionForKind } from './authorization';
+import { authorize } from './authorization';
 import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
-import {
-  applyMergePatch,
-  isPlainObject,
-  MERGE_PATCH_CONTENT_TYPE,
-} from './mergePatch';
-import { apiVersionOf, ObjectOperations } from '../objects/ObjectOperations';
-import { requesterOf } from '../objects/objectService';
-import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
+import { isPlainObject, MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
+import { apiVersionOf } from '../objects/ObjectOperations';
 import {
   badRequest,
   methodNotAllowed,
   notFoundHandler,
-  resourceName,
   routeNotFound,
   statusErrorHandler,
+  success,
   unsupportedMediaType,
 } from './status';
 
 export interface RouterOptions {
-  store: ObjectStore;
+  /** The object service every object route calls, as the caller. */
+  objects: KratixObjectService;
+  /** Which kind a path's group, version and plural name. */
   kinds: KindRegistry;
-  admission: Admission;
+  /** For the core v1 (Pods, Events) and scheduling question routes. */
+  store: ObjectStore;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
-  /** How often a watch with allowWatchBookmarks sends a BOOKMARK. */
-  watchBookmarkMs?: number;
   /** Aborted at shutdown: open watches end. */
   signal?: AbortSignal;
 }
@@ -61,16 +60,18 @@ const NAMESPACED_ITEM =
 /**
  * The Kubernetes-shaped HTTP API of the plugin (mounted at `/api/kratix`):
  * objects under `/apis/{group}/{version}/...`, `POST /apply` for
- * multi-document YAML, every error a Kubernetes `Status`.
+ * multi-document YAML, every error a Kubernetes `Status`. Only HTTP lives
+ * here (paths, bodies, content types, status codes, streaming): every
+ * object route is one call of the object service with the caller's
+ * credentials, whose domain errors `statusErrorHandler` maps by class.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, kinds, admission, httpAuth, permissions, logger } = options;
-  const objects = new ObjectOperations(store, admission);
-  const authorizer = new ObjectAuthorizer(permissions, store);
-  const credentialsOf = (res: Response) =>
-    res.locals.credentials as BackstageCredentials;
+  const { objects, kinds, store, httpAuth, permissions, logger } = options;
+  const as = (res: Response) => ({
+    credentials: res.locals.credentials as BackstageCredentials,
+  });
   const router = Router();
 
   // Users and services (the static external-access token is a service).
@@ -81,13 +82,8 @@ export async function createRouter(
     next();
   });
 
-  const allow = (res: Response, wanted: BasicPermission[], resource?: string) =>
-    authorize(
-      permissions,
-      res.locals.credentials as BackstageCredentials,
-      wanted,
-      resource,
-    );
+  const allow = (res: Response, wanted: BasicPermission[]) =>
+    authorize(permissions, as(res).credentials, wanted);
 
   /**
    * The kind a path names. `namespaced` says which form the path has:
@@ -102,11 +98,26 @@ export async function createRouter(
     }
     return kind;
   };
+  const kindRef = (kind: KindInfo): KratixKindRef => ({
+    apiVersion: apiVersionOf(kind),
+    kind: kind.kind,
+  });
+  /** The object an item path names, and its kind. */
+  const itemOf = (req: Request): [KindInfo, KratixObjectRef] => {
+    const { name, namespace } = req.params;
+    const kind = kindOf(req, namespace !== undefined);
+    return [
+      kind,
+      { ...kindRef(kind), name, ...(namespace ? { namespace } : {}) },
+    ];
+  };
 
   const listOf = (
     kind: KindInfo,
     items: KubeObject[],
-    metadata: Omit<ListPage, 'items'> = { resourceVersion: '' },
+    metadata: { resourceVersion: string; continue?: string } = {
+      resourceVersion: '',
+    },
   ) => ({
     apiVersion: apiVersionOf(kind),
     kind: `${kind.kind}List`,
@@ -115,28 +126,36 @@ export async function createRouter(
   });
 
   /** GET on a collection: a list (paged with limit/continue) or a watch. */
-  const listOrWatch = async (
-    req: Request,
-    res: Response,
-    kind: KindInfo,
-    namespace?: string,
-  ) => {
-    const filter = await authorizer.readFilter(kind, credentialsOf(res));
-    const labelSelector = labelSelectorOf(req);
+  const listOrWatch = async (req: Request, res: Response, kind: KindInfo) => {
+    const namespace = req.params.namespace;
+    const labelSelector = labelSelectorParamOf(req);
     if (req.query.watch === 'true' || req.query.watch === '1') {
-      await serveWatch(store, watchRequestOf(req, kind, labelSelector), res, {
-        bookmarkEveryMs: options.watchBookmarkMs ?? 15_000,
-        signal: options.signal,
-        filter,
-      });
+      const params = watchParamsOf(req);
+      await serveWatch(
+        res,
+        params,
+        signal =>
+          objects.watch(kindRef(kind), {
+            ...as(res),
+            ...(namespace !== undefined ? { namespace } : {}),
+            ...(labelSelector !== undefined ? { labelSelector } : {}),
+            ...(params.resourceVersion !== undefined
+              ? { resourceVersion: params.resourceVersion }
+              : {}),
+            allowBookmarks: params.allowBookmarks,
+            signal,
+          }),
+        options.signal,
+      );
       return;
     }
-    const { items, ...metadata } = await objects.listPage(kind, {
+    const { items, ...metadata } = await objects.list(kindRef(kind), {
+      ...as(res),
       ...(namespace !== undefined ? { namespace } : {}),
-      ...(labelSelector ? { labelSelector } : {}),
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
       ...pageOf(req),
     });
-    res.json(listOf(kind, filter ? items.filter(filter) : items, metadata));
+    res.json(listOf(kind, items, metadata));
   };
 
   router.post('/apply', applyBodyParser(), async (req, res) => {
@@ -145,15 +164,7 @@ export async function createRouter(
     if (typeof req.body === 'string') text = req.body;
     else if (req.body && typeof req.body === 'object')
       text = Object.keys(req.body).length ? JSON.stringify(req.body) : '';
-    const result = await applyManifests(text, {
-      kinds,
-      objects,
-      authorize: wanted => allow(res, wanted),
-      requestedBy: requesterOf(res.locals.credentials),
-      authorizeObject: (kind, object) =>
-        authorizer.authorizeApply(kind, object, credentialsOf(res)),
-    });
-    res.json(result);
+    res.json(await objects.apply(text, as(res)));
   });
 
   router.use(coreV1Router({ store, permissions }));
@@ -196,155 +207,73 @@ export async function createRouter(
     listOrWatch(req, res, kindOf(req)),
   );
   router.get(NAMESPACED_COLLECTION, (req, res) =>
-    listOrWatch(req, res, kindOf(req, true), req.params.namespace),
+    listOrWatch(req, res, kindOf(req, true)),
   );
   router.get([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
-    const namespace = req.params.namespace;
-    const kind = kindOf(req, namespace !== undefined);
-    const filter = await authorizer.readFilter(kind, credentialsOf(res));
-    const object = await objects.get(kind, req.params.name, namespace);
-    if (filter && !filter(object)) {
-      await authorizer.authorizeRead(kind, object, credentialsOf(res));
-    }
-    res.json(object);
+    const [, ref] = itemOf(req);
+    res.json(await objects.get(ref, as(res)));
   });
 
   // Writes.
-  const writable = async (req: Request, res: Response, namespaced: boolean) => {
-    const kind = kindOf(req, namespaced);
-    await allow(res, [writePermissionForKind(kind)], resourceName(kind));
-    return kind;
-  };
-
-  const creatable = async (req: Request, res: Response, kind: KindInfo) => {
-    const body = readObjectBody(req);
-    await authorizer.authorizeWrite(
-      kind,
-      ['create'],
-      body as unknown as KubeObject,
-      credentialsOf(res),
-    );
-    return body;
-  };
-
-  router.post(CLUSTER_COLLECTION, async (req, res) => {
-    const kind = await writable(req, res, false);
-    const body = await creatable(req, res, kind);
-    res
-      .status(201)
-      .json(
-        await objects.create(
-          kind,
-          body,
-          undefined,
-          requesterOf(res.locals.credentials),
-        ),
-      );
-  });
-  router.post(NAMESPACED_COLLECTION, async (req, res) => {
-    const kind = await writable(req, res, true);
-    const body = await creatable(req, res, kind);
-    res
-      .status(201)
-      .json(
-        await objects.create(
-          kind,
-          body,
-          req.params.namespace,
-          requesterOf(res.locals.credentials),
-        ),
-      );
+  router.post([CLUSTER_COLLECTION, NAMESPACED_COLLECTION], async (req, res) => {
+    const namespace = req.params.namespace;
+    const kind = kindOf(req, namespace !== undefined);
+    const object = objectAt(kind, readObjectBody(req), namespace);
+    res.status(201).json(await objects.create(object, as(res)));
   });
 
   router.put([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
-    const namespace = req.params.namespace;
-    const kind = await writable(req, res, namespace !== undefined);
-    const body = readObjectBody(req);
-    if (authorizer.governs(kind)) {
-      const previous = await objects.get(kind, req.params.name, namespace);
-      await authorizer.authorizeUpdate(
-        kind,
-        previous,
-        body as unknown as KubeObject,
-        credentialsOf(res),
+    const [kind, ref] = itemOf(req);
+    const object = objectAt(kind, readObjectBody(req), ref.namespace);
+    const name = object.metadata?.name;
+    if (typeof name === 'string' && name !== '' && name !== ref.name) {
+      throw badRequest(
+        `the name of the object (${name}) does not match the name on the URL (${ref.name})`,
       );
     }
-    res.json(await objects.replace(kind, req.params.name, body, namespace));
+    res.json(await objects.update(object, as(res)));
   });
 
   router.patch([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
-    const namespace = req.params.namespace;
-    const kind = await writable(req, res, namespace !== undefined);
+    const [, ref] = itemOf(req);
     if (!req.is(MERGE_PATCH_CONTENT_TYPE)) {
       throw unsupportedMediaType(req.get('content-type'), [
         MERGE_PATCH_CONTENT_TYPE,
       ]);
     }
-    if (authorizer.governs(kind) && isPlainObject(req.body)) {
-      const previous = await objects.get(kind, req.params.name, namespace);
-      await authorizer.authorizeUpdate(
-        kind,
-        previous,
-        applyMergePatch(previous, req.body) as KubeObject,
-        credentialsOf(res),
-      );
-    }
-    res.json(await objects.patch(kind, req.params.name, req.body, namespace));
+    res.json(await objects.patch(ref, req.body, as(res)));
   });
 
   router.delete([CLUSTER_ITEM, NAMESPACED_ITEM], async (req, res) => {
-    const namespace = req.params.namespace;
-    const kind = await writable(req, res, namespace !== undefined);
-    if (authorizer.governs(kind)) {
-      const previous = await objects.get(kind, req.params.name, namespace);
-      await authorizer.authorizeWrite(
-        kind,
-        ['delete'],
-        previous,
-        credentialsOf(res),
-      );
-    }
-    res.json(await objects.delete(kind, req.params.name, namespace));
+    const [kind, ref] = itemOf(req);
+    const { gone, object } = await objects.delete(ref, as(res));
+    // As kube-apiserver: the object while finalizers hold it, else a Status.
+    res.json(
+      gone
+        ? success({
+            name: ref.name,
+            group: kind.group,
+            kind: kind.plural,
+            uid: object.metadata.uid,
+          })
+        : object,
+    );
   });
 
-  /** Every object a collection delete would delete must be deletable. */
-  const deletable = async (
-    res: Response,
-    kind: KindInfo,
-    namespace: string | undefined,
-    labelSelector: ListOptions['labelSelector'],
-  ) => {
-    if (!authorizer.governs(kind)) return;
-    for (const object of await objects.list(kind, namespace, labelSelector)) {
-      await authorizer.authorizeWrite(
-        kind,
-        ['delete'],
-        object,
-        credentialsOf(res),
-      );
-    }
-  };
-
-  router.delete(CLUSTER_COLLECTION, async (req, res) => {
-    const kind = await writable(req, res, false);
-    await deletable(res, kind, undefined, labelSelectorOf(req));
-    const items = await objects.deleteCollection(
-      kind,
-      undefined,
-      labelSelectorOf(req),
-    );
-    res.json(listOf(kind, items));
-  });
-  router.delete(NAMESPACED_COLLECTION, async (req, res) => {
-    const kind = await writable(req, res, true);
-    await deletable(res, kind, req.params.namespace, labelSelectorOf(req));
-    const items = await objects.deleteCollection(
-      kind,
-      req.params.namespace,
-      labelSelectorOf(req),
-    );
-    res.json(listOf(kind, items));
-  });
+  router.delete(
+    [CLUSTER_COLLECTION, NAMESPACED_COLLECTION],
+    async (req, res) => {
+      const namespace = req.params.namespace;
+      const kind = kindOf(req, namespace !== undefined);
+      const labelSelector = labelSelectorParamOf(req);
+      const items = await objects.deleteCollection(kindRef(kind), {
+        ...as(res),
+        ...(namespace !== undefined ? { namespace } : {}),
+        ...(labelSelector !== undefined ? { labelSelector } : {}),
+      });
+      res.json(listOf(kind, items));
+    },
+  );
 
   // A known kind with a method its path does not serve: 405, else 404.
   router.all(
@@ -361,6 +290,48 @@ export async function createRouter(
   router.use(notFoundHandler);
   router.use(statusErrorHandler(logger));
   return router;
+}
+
+/**
+ * A body sent to a path, as the object it names: apiVersion, kind and
+ * (for a namespaced path) namespace default to the path's and must match
+ * it, as kube-apiserver requires.
+ */
+function objectAt(
+  kind: KindInfo,
+  body: Record<string, unknown>,
+  namespace: string | undefined,
+): KubeObject {
+  const apiVersion = body.apiVersion ?? apiVersionOf(kind);
+  if (apiVersion !== apiVersionOf(kind)) {
+    throw badRequest(
+      `the API version in the data (${String(
+        apiVersion,
+      )}) does not match the expected API version (${apiVersionOf(kind)})`,
+    );
+  }
+  const kindName = body.kind ?? kind.kind;
+  if (kindName !== kind.kind) {
+    throw badRequest(
+      `the kind in the data (${String(
+        kindName,
+      )}) does not match the expected kind (${kind.kind})`,
+    );
+  }
+  const object = { ...body, apiVersion, kind: kindName } as KubeObject;
+  const metadata = body.metadata ?? {};
+  // Metadata of the wrong shape is the object service's to refuse.
+  if (namespace !== undefined && isPlainObject(metadata)) {
+    const given = metadata.namespace;
+    if (given === undefined || given === '') {
+      object.metadata = { ...metadata, namespace } as KubeObject['metadata'];
+    } else if (typeof given === 'string' && given !== namespace) {
+      throw badRequest(
+        `the namespace of the provided object (${given}) does not match the namespace sent on the request (${namespace})`,
+      );
+    }
+  }
+  return object;
 }
 
 /** `?limit=` and `?continue=`, checked. */

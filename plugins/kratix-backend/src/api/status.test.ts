@@ -17,8 +17,8 @@ describe('toStatus', () => {
     [new NotFoundError('x'), 404, 'NotFound'],
     [new AlreadyExistsError('x'), 409, 'AlreadyExists'],
     [new ResourceVersionConflictError('x'), 409, 'Conflict'],
-    [new ConflictError('promise p already exists'), 409, 'AlreadyExists'],
-    [new ConflictError('stale'), 409, 'Conflict'],
+    // By class, never by message: only the object service says AlreadyExists.
+    [new ConflictError('promise p already exists'), 409, 'Conflict'],
     [new InputError('x'), 400, 'BadRequest'],
     [new MethodNotAllowedError('x'), 405, 'MethodNotAllowed'],
     [new NotAllowedError('x'), 403, 'Forbidden'],

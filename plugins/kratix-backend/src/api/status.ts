@@ -164,25 +164,6 @@ export function success(details?: StatusDetails): Status {
   return status;
 }
 
-/** True for a stale-resourceVersion conflict from the store. */
-export function isConflict(error: unknown): boolean {
-  return (
-    isError(error) &&
-    (error.name === 'ResourceVersionConflictError' ||
-      (error.name === 'ConflictError' &&
-        !/already exists/i.test(error.message)))
-  );
-}
-
-/** True for "the object already exists" from the store. */
-export function isAlreadyExists(error: unknown): boolean {
-  return (
-    isError(error) &&
-    (error.name === 'AlreadyExistsError' ||
-      (error.name === 'ConflictError' && /already exists/i.test(error.message)))
-  );
-}
-
 /** body-parser's HTTP errors carry `type` and `status`. */
 function bodyParserStatus(error: Record<string, unknown>): Status | undefined {
   const message = String(error.message);
@@ -219,16 +200,18 @@ function bodyParserStatus(error: Record<string, unknown>): Status | undefined {
 }
 
 /**
- * Maps any thrown value to a Kubernetes `Status`. Errors are recognised by
- * name (not by constructor), so copies of `@backstage/errors` and errors of
- * the store/engine packages map the same way.
+ * Maps any thrown value to a Kubernetes `Status`. The object service's
+ * errors (and this module's) by class: each knows its code and reason.
+ * What Express, body-parser and Backstage's own services throw, by name,
+ * as Backstage's error handler does, so that any copy of
+ * `@backstage/errors` maps the same way.
  */
 export function toStatus(error: unknown): Status {
-  if (!isError(error)) {
-    return failure(500, 'InternalError', 'Internal error occurred');
-  }
   if (error instanceof KratixObjectError) {
     return failure(error.code, error.reason, error.message, error.details);
+  }
+  if (!isError(error)) {
+    return failure(500, 'InternalError', 'Internal error occurred');
   }
   if (typeof error.type === 'string') {
     const status = bodyParserStatus(error);
@@ -238,42 +221,16 @@ export function toStatus(error: unknown): Status {
     case 'URIError':
       // Express could not decode a path parameter (`%ZZ`).
       return failure(400, 'BadRequest', error.message);
-    case 'NotFoundError':
-      return failure(404, 'NotFound', error.message);
-    case 'AlreadyExistsError':
-      return failure(409, 'AlreadyExists', error.message);
-    case 'ResourceVersionConflictError':
-      return failure(409, 'Conflict', error.message);
-    case 'ConflictError':
-      return failure(
-        409,
-        isAlreadyExists(error) ? 'AlreadyExists' : 'Conflict',
-        error.message,
-      );
-    case 'InvalidObjectError': {
-      const causes = Array.isArray(error.causes)
-        ? (error.causes as StatusCause[]).map(c => ({
-            field: c.field,
-            message: c.message,
-            reason: c.reason ?? 'FieldValueInvalid',
-          }))
-        : [];
-      return failure(422, 'Invalid', error.message, {
-        name:
-          typeof error.objectName === 'string' ? error.objectName : undefined,
-        kind: typeof error.kind === 'string' ? error.kind : undefined,
-        causes,
-      });
-    }
     case 'InputError':
-    case 'LabelSelectorParseError':
       return failure(400, 'BadRequest', error.message);
-    case 'MethodNotAllowedError':
-      return failure(405, 'MethodNotAllowed', error.message);
-    case 'NotAllowedError':
-      return failure(403, 'Forbidden', error.message);
     case 'AuthenticationError':
       return failure(401, 'Unauthorized', error.message);
+    case 'NotAllowedError':
+      return failure(403, 'Forbidden', error.message);
+    case 'NotFoundError':
+      return failure(404, 'NotFound', error.message);
+    case 'ConflictError':
+      return failure(409, 'Conflict', error.message);
     case 'NotImplementedError':
       return failure(501, 'NotImplemented', error.message);
     case 'ServiceUnavailableError':

@@ -1,38 +1,22 @@
 import {
-  KubeObject,
-  LabelRequirement,
-} from '@kratix-backstage/plugin-kratix-common';
-import { isError } from '@backstage/errors';
+  KratixExpiredError,
+  KratixWatch,
+} from '@kratix-backstage/plugin-kratix-node';
 import { Request, Response } from 'express';
-import type { KindInfo } from '../admission/types';
-import type { ObjectStore } from '../store/types';
-import { apiVersionOf } from '../objects/ObjectOperations';
-import { badRequest } from './status';
-import { visibleChange } from '../objects/visibleChange';
+import { badRequest, toStatus } from './status';
 
-export interface WatchRequest {
-  kind: KindInfo;
-  namespace?: string;
-  labelSelector?: LabelRequirement[];
-  /** Absent or "0": the current objects as ADDED first, as kube-apiserver does. */
+/** The HTTP side of `?watch=true`: what the object service does not decide. */
+export interface WatchParams {
+  /** Absent: the current objects as ADDED first, as kube-apiserver does. */
   resourceVersion?: string;
   allowBookmarks: boolean;
   timeoutSeconds?: number;
 }
 
-type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-
-/** The parameters of `?watch=true`, checked. */
-export function watchRequestOf(
-  req: Request,
-  kind: KindInfo,
-  labelSelector: LabelRequirement[] | undefined,
-): WatchRequest {
+/** The parameters of `?watch=true`, each given once. */
+export function watchParamsOf(req: Request): WatchParams {
   const { resourceVersion, allowWatchBookmarks, timeoutSeconds } = req.query;
-  if (
-    resourceVersion !== undefined &&
-    (typeof resourceVersion !== 'string' || !/^\d*$/.test(resourceVersion))
-  ) {
+  if (resourceVersion !== undefined && typeof resourceVersion !== 'string') {
     throw badRequest(`invalid resourceVersion "${String(resourceVersion)}"`);
   }
   let timeout: number | undefined;
@@ -43,114 +27,57 @@ export function watchRequestOf(
     }
   }
   return {
-    kind,
-    namespace: req.params.namespace,
-    labelSelector,
-    resourceVersion: resourceVersion || undefined,
+    ...(resourceVersion ? { resourceVersion } : {}),
     allowBookmarks:
       allowWatchBookmarks === 'true' || allowWatchBookmarks === '1',
-    timeoutSeconds: timeout,
+    ...(timeout ? { timeoutSeconds: timeout } : {}),
   };
 }
 
 /**
  * Streams a watch in kube-apiserver's format: one JSON event a line,
  * `{"type": ..., "object": ...}`, until the client goes, the timeout ends
- * it, or the backend stops. A compacted resourceVersion ends it with an
- * ERROR event carrying a 410 Expired Status, which clients answer by
- * relisting.
+ * it, or the backend stops. The status is sent once the watch is accepted,
+ * so a refused one is answered with its own Status; a compacted version
+ * ends the stream with an ERROR event carrying the 410 Expired Status,
+ * which clients answer by relisting.
  */
 export async function serveWatch(
-  store: ObjectStore,
-  watch: WatchRequest,
   res: Response,
-  options: {
-    bookmarkEveryMs: number;
-    signal?: AbortSignal;
-    /** Only objects the caller may see (a conditional permission). */
-    filter?: (object: KubeObject) => boolean;
-  },
+  params: WatchParams,
+  open: (signal: AbortSignal) => KratixWatch<{ type: string; object: unknown }>,
+  shutdown?: AbortSignal,
 ) {
-  const { kind, namespace } = watch;
   const abort = new AbortController();
   const stop = () => abort.abort();
   res.on('close', stop);
-  options.signal?.addEventListener('abort', stop);
-  const timers: NodeJS.Timeout[] = [];
-  if (watch.timeoutSeconds) {
-    timers.push(setTimeout(stop, watch.timeoutSeconds * 1000));
-  }
-
-  res.status(200);
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Cache-Control', 'no-cache, private');
-  res.flushHeaders();
-  const send = (type: WatchEventType, object: unknown) => {
-    if (!abort.signal.aborted)
-      res.write(`${JSON.stringify({ type, object })}\n`);
-  };
-
-  let last: number;
-  if (watch.resourceVersion === undefined || watch.resourceVersion === '0') {
-    const page = await store.listPage(kind, {
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(watch.labelSelector ? { labelSelector: watch.labelSelector } : {}),
-    });
-    for (const item of page.items) {
-      if (!options.filter || options.filter(item)) send('ADDED', item);
-    }
-    last = Number(page.resourceVersion);
-  } else {
-    last = Number(watch.resourceVersion);
-  }
-
-  if (watch.allowBookmarks) {
-    const bookmark = () =>
-      send('BOOKMARK', {
-        apiVersion: apiVersionOf(kind),
-        kind: kind.kind,
-        metadata: { resourceVersion: String(last) },
-      });
-    timers.push(setInterval(bookmark, options.bookmarkEveryMs));
-  }
-
+  shutdown?.addEventListener('abort', stop);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    for await (const change of store.watch({
-      since: last,
-      kinds: [{ group: kind.group, kind: kind.kind }],
-      signal: abort.signal,
-    })) {
-      last = change.resourceVersion ?? last;
-      if (
-        namespace !== undefined &&
-        change.object.metadata.namespace !== namespace
-      ) {
-        continue;
-      }
-      const event = visibleChange(change, watch.labelSelector);
-      if (event && (!options.filter || options.filter(event.object))) {
-        send(event.type, event.object);
-      }
+    const watch = open(abort.signal);
+    await watch.accepted;
+    res.status(200);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Cache-Control', 'no-cache, private');
+    res.flushHeaders();
+    if (params.timeoutSeconds) {
+      timer = setTimeout(stop, params.timeoutSeconds * 1000);
     }
-  } catch (error) {
-    if (isError(error) && error.name === 'ResourceVersionExpiredError') {
-      send('ERROR', {
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: error.message,
-        reason: 'Expired',
-        code: 410,
-      });
-    } else if (!abort.signal.aborted) {
-      throw error;
+    const send = (type: string, object: unknown) => {
+      if (!abort.signal.aborted)
+        res.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    try {
+      for await (const event of watch) send(event.type, event.object);
+    } catch (error) {
+      if (error instanceof KratixExpiredError) send('ERROR', toStatus(error));
+      else if (!abort.signal.aborted) throw error;
     }
   } finally {
-    timers.forEach(t => clearTimeout(t));
+    clearTimeout(timer);
     res.off('close', stop);
-    options.signal?.removeEventListener('abort', stop);
+    shutdown?.removeEventListener('abort', stop);
     abort.abort();
-    res.end();
+    if (res.headersSent) res.end();
   }
 }

@@ -1,4 +1,4 @@
-import { isError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import type {
   KubeObject,
   ObjectMeta,
@@ -15,12 +15,8 @@ import {
   alreadyExists,
   badRequest,
   conflict,
-  isAlreadyExists,
-  isConflict,
   methodNotAllowed,
   notFound,
-  Status,
-  success,
 } from '../api/status';
 import {
   KratixAlreadyExistsError,
@@ -247,10 +243,6 @@ function withoutServerMetadata(object: KubeObject): KubeObject {
   return { ...object, metadata };
 }
 
-function namedError(error: unknown, name: string): boolean {
-  return isError(error) && error.name === name;
-}
-
 /**
  * The object operations behind the HTTP API: reads, and writes that go
  * through admission before reaching the store. Errors come out as
@@ -369,25 +361,19 @@ export class ObjectOperations {
     kind: KindInfo,
     name: string,
     namespace?: string,
-  ): Promise<KubeObject | Status> {
+  ): Promise<{ gone: boolean; object: KubeObject }> {
     assertWritable(kind);
     const previous = await this.get(kind, name, namespace);
     let remaining: KubeObject | undefined;
     try {
       remaining = await this.store.delete(keyOf(kind, name, namespace));
     } catch (error) {
-      if (namedError(error, 'NotFoundError')) throw notFound(kind, name);
+      if (error instanceof NotFoundError) throw notFound(kind, name);
       throw error;
     }
-    if (remaining) {
-      return remaining;
-    }
-    return success({
-      name,
-      group: kind.group,
-      kind: kind.plural,
-      uid: previous.metadata.uid,
-    });
+    return remaining
+      ? { gone: false, object: remaining }
+      : { gone: true, object: previous };
   }
 
   /**
@@ -410,7 +396,7 @@ export class ObjectOperations {
         result.push(remaining ?? object);
       } catch (error) {
         // Deleted meanwhile by someone else: already the wanted outcome.
-        if (!namedError(error, 'NotFoundError')) throw error;
+        if (!(error instanceof NotFoundError)) throw error;
       }
     }
     return result;
@@ -481,7 +467,11 @@ export class ObjectOperations {
     try {
       return await this.store.create(admitted);
     } catch (error) {
-      if (isAlreadyExists(error) || isConflict(error)) {
+      // The store's own words, in Kubernetes' for this kind.
+      if (
+        error instanceof KratixAlreadyExistsError ||
+        error instanceof KratixConflictError
+      ) {
         throw alreadyExists(kind, admitted.metadata.name, error);
       }
       throw error;
@@ -492,10 +482,10 @@ export class ObjectOperations {
     try {
       return await this.store.update(admitted);
     } catch (error) {
-      if (isConflict(error)) {
+      if (error instanceof KratixConflictError) {
         throw conflict(kind, admitted.metadata.name, error);
       }
-      if (namedError(error, 'NotFoundError')) {
+      if (error instanceof NotFoundError) {
         throw notFound(kind, admitted.metadata.name);
       }
       throw error;

@@ -10,6 +10,7 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -23,8 +24,14 @@ import {
   KratixObjectService,
   kratixObjectServiceRef,
   KratixWatchEvent,
+  KratixWatchOptions,
 } from '@kratix-backstage/plugin-kratix-node';
 import { kratixPlugin } from '../plugin';
+import { InMemoryKindRegistry } from '../admission/kinds';
+import { FakeAdmission } from '../api/__testUtils__/fakes';
+import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
+import { initDatabase } from '../store/__testUtils__/databases';
+import { DefaultKratixObjectService } from './objectService';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
 const KRATIX = 'platform.kratix.io/v1alpha1';
@@ -233,5 +240,156 @@ describe('the object service, from another plugin’s module', () => {
       namespaced: true,
     });
     expect(JSON.stringify(elastic?.schema)).toContain('enableDataCollection');
+  });
+});
+
+describe('the object service’s watch and deletes, on a store', () => {
+  const databases = TestDatabases.create({
+    ids: ['SQLITE_3'],
+    disableDocker: true,
+  });
+  const denied = new Set<string>();
+  const credentials = mockCredentials.user('user:default/ada');
+
+  async function setup() {
+    const store = await DatabaseObjectStore.create({
+      database: await initDatabase(databases, 'SQLITE_3'),
+    });
+    const kinds = new InMemoryKindRegistry();
+    const decide = async (requests: any[]) =>
+      requests.map(r => ({
+        result: denied.has(r.permission.name)
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+      }));
+    const objects = new DefaultKratixObjectService({
+      store,
+      kinds,
+      admission: new FakeAdmission(),
+      permissions: mockServices.permissions.mock({
+        authorize: decide,
+        authorizeConditional: decide,
+      } as any),
+      watchBookmarkMs: 20,
+    });
+    const destination = (name: string, labels: Record<string, string>) =>
+      objects.create(
+        { ...DESTINATION, metadata: { name, labels }, spec: {} },
+        { credentials },
+      );
+    return { objects, destination };
+  }
+
+  beforeEach(() => denied.clear());
+
+  it('accepts or refuses a watch before its first event', async () => {
+    const { objects } = await setup();
+    const signal = new AbortController().signal;
+    const refused = (o: Partial<KratixWatchOptions>, ref = DESTINATION) =>
+      objects.watch(ref, { credentials, signal, ...o }).accepted;
+    await expect(refused({ resourceVersion: 'x1' })).rejects.toBeInstanceOf(
+      KratixBadRequestError,
+    );
+    await expect(refused({ labelSelector: 'a in (' })).rejects.toBeInstanceOf(
+      KratixBadRequestError,
+    );
+    await expect(
+      refused({}, { apiVersion: 'x/v1', kind: 'Nope' }),
+    ).rejects.toBeInstanceOf(KratixNotFoundError);
+    denied.add('kratix.destination.read');
+    await expect(refused({})).rejects.toBeInstanceOf(KratixForbiddenError);
+    denied.clear();
+    await expect(refused({ resourceVersion: '1' })).resolves.toBeUndefined();
+  });
+
+  it('sends bookmarks that follow changes the watcher does not see, only when asked', async () => {
+    const { objects, destination } = await setup();
+    await destination('before', { environment: 'dev' });
+    const { resourceVersion } = await objects.list(DESTINATION, {
+      credentials,
+    });
+    const abort = new AbortController();
+    const watching = (allowBookmarks: boolean) =>
+      objects
+        .watch(DESTINATION, {
+          credentials,
+          labelSelector: 'environment=dev',
+          resourceVersion,
+          allowBookmarks,
+          signal: abort.signal,
+        })
+        [Symbol.asyncIterator]();
+    const bookmarks = watching(true);
+    // Waiting from now on, through every bookmark the other is sent.
+    const plainFirst = watching(false).next();
+    const unseen = await destination('prod-1', { environment: 'prod' });
+
+    const reached: string[] = [];
+    while (!reached.includes(unseen.metadata.resourceVersion!)) {
+      const { value } = await bookmarks.next();
+      expect(value?.type).toBe('BOOKMARK');
+      reached.push(value!.object.metadata.resourceVersion);
+      if (reached.length > 100) throw new Error(`stuck at ${reached.at(-1)}`);
+    }
+    expect(Number(reached[0])).toBeGreaterThanOrEqual(Number(resourceVersion));
+    // Bookmarks were due many times over by now: a watch that did not ask
+    // for them sees the next change it matches first.
+    await destination('dev-1', { environment: 'dev' });
+    expect((await plainFirst).value).toMatchObject({
+      type: 'ADDED',
+      object: { metadata: { name: 'dev-1' } },
+    });
+    abort.abort();
+  });
+
+  it('answers what a delete did, and deletes a collection only when every object may be deleted', async () => {
+    const { objects, destination } = await setup();
+    await destination('a', { environment: 'dev' });
+    await destination('b', { environment: 'dev' });
+    const held = await objects.create(
+      {
+        ...DESTINATION,
+        metadata: { name: 'held', finalizers: ['kratix.io/cleanup'] },
+        spec: {},
+      },
+      { credentials },
+    );
+    const gone = await objects.delete(
+      { ...DESTINATION, name: 'a' },
+      { credentials },
+    );
+    expect(gone.gone).toBe(true);
+    expect(gone.object.metadata.name).toBe('a');
+    const kept = await objects.delete(
+      { ...DESTINATION, name: 'held' },
+      { credentials },
+    );
+    expect(kept.gone).toBe(false);
+    expect(kept.object.metadata.uid).toBe(held.metadata.uid);
+    expect(kept.object.metadata.deletionTimestamp).toEqual(expect.any(String));
+
+    denied.add('kratix.destination.delete');
+    await expect(
+      objects.deleteCollection(DESTINATION, {
+        credentials,
+        labelSelector: 'environment=dev',
+      }),
+    ).rejects.toBeInstanceOf(KratixForbiddenError);
+    expect(
+      (await objects.list(DESTINATION, { credentials })).items.map(
+        d => d.metadata.name,
+      ),
+    ).toEqual(['b', 'held']);
+    denied.clear();
+    const deleted = await objects.deleteCollection(DESTINATION, {
+      credentials,
+      labelSelector: 'environment=dev',
+    });
+    expect(deleted.map(d => d.metadata.name)).toEqual(['b']);
+    expect(
+      (await objects.list(DESTINATION, { credentials })).items.map(
+        d => d.metadata.name,
+      ),
+    ).toEqual(['held']);
   });
 });

@@ -12,19 +12,25 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import {
   KratixBadRequestError,
+  KratixBookmarkEvent,
   KratixCallOptions,
+  KratixDeleteCollectionOptions,
+  KratixDeleteResult,
   KratixKindInfo,
   KratixKindRef,
   KratixListOptions,
   KratixNotFoundError,
   KratixObjectRef,
   KratixObjectService,
+  KratixWatch,
   KratixWatchEvent,
   KratixWatchOptions,
 } from '@kratix-backstage/plugin-kratix-node';
+import { InputError } from '@backstage/errors';
 import { applyManifests } from './applyManifests';
-import { authorize } from '../api/authorization';
-import { applyMergePatch } from '../api/mergePatch';
+import { authorize, writePermissionForKind } from '../api/authorization';
+import { applyMergePatch, isPlainObject } from '../api/mergePatch';
+import { resourceName } from '../api/status';
 import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
 import { apiVersionOf, ObjectOperations } from './ObjectOperations';
 import { PROMISE_KIND } from '../admission/kinds';
@@ -37,7 +43,11 @@ export interface ObjectServiceOptions {
   kinds: KindRegistry;
   admission: Admission;
   permissions: PermissionsService;
+  /** How often a watch with `allowBookmarks` is sent a BOOKMARK. */
+  watchBookmarkMs?: number;
 }
+
+const TICK = Symbol('tick');
 
 /** The user a create is made for, to record as its requester. */
 export function requesterOf(
@@ -65,6 +75,15 @@ export function selectorOf(
     }
     throw error;
   }
+}
+
+/** A watch whose checks passed, with the objects it starts from. */
+interface OpenWatch {
+  kind: KindInfo;
+  labelSelector?: LabelRequirement[];
+  visible(object: KubeObject): boolean;
+  initial: KubeObject[];
+  since: number;
 }
 
 /**
@@ -141,12 +160,21 @@ export class DefaultKratixObjectService implements KratixObjectService {
     const kind = this.kindOf(ref);
     const filter = await this.authorizer.readFilter(kind, o.credentials);
     const labelSelector = selectorOf(o.labelSelector);
-    const page = await this.objects.listPage(kind, {
-      ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-      ...(labelSelector ? { labelSelector } : {}),
-      ...(o.limit ? { limit: o.limit } : {}),
-      ...(o.continue ? { continue: o.continue } : {}),
-    });
+    let page;
+    try {
+      page = await this.objects.listPage(kind, {
+        ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+        ...(labelSelector ? { labelSelector } : {}),
+        ...(o.limit ? { limit: o.limit } : {}),
+        ...(o.continue ? { continue: o.continue } : {}),
+      });
+    } catch (error) {
+      // The store's word for a continue token it cannot read.
+      if (error instanceof InputError) {
+        throw new KratixBadRequestError(error.message, undefined, error);
+      }
+      throw error;
+    }
     const items = filter ? page.items.filter(filter) : page.items;
     return { ...page, items: items as T[] };
   }
@@ -186,6 +214,9 @@ export class DefaultKratixObjectService implements KratixObjectService {
     { credentials }: KratixCallOptions,
   ): Promise<T> {
     const kind = this.kindOf(ref);
+    if (!isPlainObject(mergePatch)) {
+      throw new KratixBadRequestError('a merge patch must be a JSON object');
+    }
     const previous = await this.governed(kind, ref);
     const next = applyMergePatch(previous, mergePatch) as KubeObject;
     await this.authorizer.authorizeUpdate(kind, previous, next, credentials);
@@ -217,7 +248,10 @@ export class DefaultKratixObjectService implements KratixObjectService {
     });
   }
 
-  async delete(ref: KratixObjectRef, { credentials }: KratixCallOptions) {
+  async delete<T extends KubeObject>(
+    ref: KratixObjectRef,
+    { credentials }: KratixCallOptions,
+  ): Promise<KratixDeleteResult<T>> {
     const kind = this.kindOf(ref);
     const previous = await this.governed(kind, ref);
     await this.authorizer.authorizeWrite(
@@ -231,54 +265,166 @@ export class DefaultKratixObjectService implements KratixObjectService {
       ref.name,
       this.namespaceOf(kind, ref.namespace),
     );
-    return 'metadata' in result && result.kind !== 'Status'
-      ? (result as KubeObject)
-      : undefined;
+    return result as KratixDeleteResult<T>;
   }
 
-  async *watch<T extends KubeObject>(
+  async deleteCollection<T extends KubeObject>(
+    ref: KratixKindRef,
+    o: KratixDeleteCollectionOptions,
+  ): Promise<T[]> {
+    const kind = this.kindOf(ref);
+    const labelSelector = selectorOf(o.labelSelector);
+    await authorize(
+      this.options.permissions,
+      o.credentials,
+      [writePermissionForKind(kind)],
+      resourceName(kind),
+    );
+    // Every object it would delete must be deletable, before any is.
+    if (this.authorizer.governs(kind)) {
+      for (const object of await this.objects.list(
+        kind,
+        o.namespace,
+        labelSelector,
+      )) {
+        await this.authorizer.authorizeWrite(
+          kind,
+          ['delete'],
+          object,
+          o.credentials,
+        );
+      }
+    }
+    return (await this.objects.deleteCollection(
+      kind,
+      o.namespace,
+      labelSelector,
+    )) as T[];
+  }
+
+  watch<T extends KubeObject>(
+    ref: KratixKindRef,
+    o: KratixWatchOptions & { allowBookmarks?: false },
+  ): KratixWatch<KratixWatchEvent<T>>;
+  watch<T extends KubeObject>(
     ref: KratixKindRef,
     o: KratixWatchOptions,
-  ): AsyncIterable<KratixWatchEvent<T>> {
+  ): KratixWatch<KratixWatchEvent<T> | KratixBookmarkEvent>;
+  watch<T extends KubeObject>(
+    ref: KratixKindRef,
+    o: KratixWatchOptions,
+  ): KratixWatch<KratixWatchEvent<T> | KratixBookmarkEvent> {
+    const opened = this.openWatch(ref, o);
+    const accepted = opened.then(() => undefined);
+    // Awaited by whoever wants it; the iteration throws the same error.
+    accepted.catch(() => {});
+    const follow = (w: OpenWatch) => this.follow<T>(w, o);
+    return {
+      accepted,
+      async *[Symbol.asyncIterator]() {
+        yield* follow(await opened);
+      },
+    };
+  }
+
+  /** Everything a watch checks before its first event. */
+  private async openWatch(
+    ref: KratixKindRef,
+    o: KratixWatchOptions,
+  ): Promise<OpenWatch> {
     const kind = this.kindOf(ref);
     const filter = await this.authorizer.readFilter(kind, o.credentials);
-    const visible = (object: KubeObject) => !filter || filter(object);
     const labelSelector = selectorOf(o.labelSelector);
-    const { store } = this.options;
-    let since: number;
+    const visible = (object: KubeObject) => !filter || filter(object);
     if (o.resourceVersion === undefined || o.resourceVersion === '0') {
-      const page = await store.listPage(kind, {
+      const page = await this.options.store.listPage(kind, {
         ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
         ...(labelSelector ? { labelSelector } : {}),
       });
-      for (const object of page.items) {
-        if (o.signal.aborted) return;
-        if (visible(object)) yield { type: 'ADDED', object: object as T };
-      }
-      since = Number(page.resourceVersion);
-    } else if (/^\d+$/.test(o.resourceVersion)) {
-      since = Number(o.resourceVersion);
-    } else {
+      return {
+        kind,
+        labelSelector,
+        visible,
+        initial: page.items.filter(visible),
+        since: Number(page.resourceVersion),
+      };
+    }
+    if (!/^\d+$/.test(o.resourceVersion)) {
       throw new KratixBadRequestError(
         `invalid resourceVersion "${o.resourceVersion}"`,
       );
     }
-    for await (const change of store.watch({
-      since,
-      kinds: [{ group: kind.group, kind: kind.kind }],
-      signal: o.signal,
-    })) {
+    const since = Number(o.resourceVersion);
+    return { kind, labelSelector, visible, initial: [], since };
+  }
+
+  private async *follow<T extends KubeObject>(
+    w: OpenWatch,
+    o: KratixWatchOptions,
+  ): AsyncGenerator<KratixWatchEvent<T> | KratixBookmarkEvent> {
+    for (const object of w.initial) {
       if (o.signal.aborted) return;
-      if (
-        o.namespace !== undefined &&
-        change.object.metadata.namespace !== o.namespace
-      ) {
-        continue;
+      yield { type: 'ADDED', object: object as T };
+    }
+    let last = w.since;
+    const changes = this.options.store
+      .watch({
+        since: last,
+        kinds: [{ group: w.kind.group, kind: w.kind.kind }],
+        signal: o.signal,
+      })
+      [Symbol.asyncIterator]();
+    // Bookmarks keep their pace however busy the feed is, as changes the
+    // watcher does not see (other namespaces, selector) move it on too.
+    const bookmarkMs = this.options.watchBookmarkMs ?? 15_000;
+    let bookmarkDue = Date.now() + bookmarkMs;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = () =>
+      new Promise<typeof TICK>(resolve => {
+        timer = setTimeout(
+          () => resolve(TICK),
+          Math.max(0, bookmarkDue - Date.now()),
+        );
+      });
+    let pending = changes.next();
+    try {
+      for (;;) {
+        const next = o.allowBookmarks
+          ? await Promise.race([pending, tick()])
+          : await pending;
+        clearTimeout(timer);
+        if (o.signal.aborted) return;
+        if (next === TICK) {
+          bookmarkDue = Date.now() + bookmarkMs;
+          yield {
+            type: 'BOOKMARK',
+            object: {
+              apiVersion: apiVersionOf(w.kind),
+              kind: w.kind.kind,
+              metadata: { resourceVersion: String(last) },
+            },
+          };
+          continue;
+        }
+        if (next.done) return;
+        pending = changes.next();
+        const change = next.value;
+        last = change.resourceVersion ?? last;
+        if (
+          o.namespace !== undefined &&
+          change.object.metadata.namespace !== o.namespace
+        ) {
+          continue;
+        }
+        const event = visibleChange(change, w.labelSelector);
+        if (event && w.visible(event.object)) {
+          yield { type: event.type, object: event.object as T };
+        }
       }
-      const event = visibleChange(change, labelSelector);
-      if (event && visible(event.object)) {
-        yield { type: event.type, object: event.object as T };
-      }
+    } finally {
+      clearTimeout(timer);
+      // Not awaited: a pending read ends only with the caller's signal.
+      changes.return?.(undefined).catch(() => {});
     }
   }
 

@@ -1,3 +1,4 @@
+import { DefaultKratixObjectService } from '../objects/objectService';
 import {
   mockCredentials,
   mockServices,
@@ -107,9 +108,14 @@ async function setup(permissions = policy([])) {
     await new Promise(r => setTimeout(r, 10));
   }
   const router = await createRouter({
+    objects: new DefaultKratixObjectService({
+      store,
+      kinds,
+      admission: new FakeAdmission(),
+      permissions,
+    }),
     store,
     kinds,
-    admission: new FakeAdmission(),
     // As in production: no token, no credentials.
     httpAuth: mockServices.httpAuth({
       defaultCredentials: mockCredentials.none(),
