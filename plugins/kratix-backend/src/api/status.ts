@@ -47,11 +47,7 @@ export interface Status {
  * cases are the `Kratix*Error` classes of kratix-node, which this extends
  * the base of, so one `instanceof KratixObjectError` maps them all.
  */
-export class StatusError extends KratixObjectError {
-  static is(value: unknown): value is KratixObjectError {
-    return value instanceof KratixObjectError;
-  }
-}
+export class StatusError extends KratixObjectError {}
 
 /** `promises.platform.kratix.io`: how Kubernetes names a resource type. */
 export function resourceName(kind: KindInfo): string {

@@ -19,6 +19,7 @@ import {
   notFound,
 } from '../api/status';
 import {
+  KratixAppliedItem,
   KratixAlreadyExistsError,
   KratixConflictError,
   KratixInvalidError,
@@ -27,7 +28,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-node';
 
 /** What an apply did to one object, as `kubectl apply` reports it. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+export type ApplyAction = KratixAppliedItem['action'];
 
 /**
  * Annotation holding the label and annotation keys the last apply set

@@ -6,22 +6,13 @@ import {
 } from '../api/authorization';
 import { parseYamlDocuments } from '../api/body';
 import { isPlainObject } from '../api/mergePatch';
-import { ApplyAction, ObjectOperations } from './ObjectOperations';
-import { badRequest, StatusError, toStatus } from '../api/status';
-
-export interface AppliedItem {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  action: ApplyAction;
-}
-
-export interface ApplyResult {
-  kind: 'List';
-  apiVersion: 'v1';
-  items: AppliedItem[];
-}
+import { ObjectOperations } from './ObjectOperations';
+import { badRequest, toStatus } from '../api/status';
+import {
+  KratixAppliedItem as AppliedItem,
+  KratixApplyResult as ApplyResult,
+  KratixObjectError,
+} from '@kratix-backstage/plugin-kratix-node';
 
 export interface ApplyOptions {
   kinds: KindRegistry;
@@ -119,28 +110,42 @@ function describeManifest(manifest: Manifest): string {
   return `${where}${what}`;
 }
 
-/** The error of one manifest, naming it and what was applied before. */
+/**
+ * The error of one manifest, naming it and what was applied before. It
+ * keeps the class of the error it wraps (a `KratixForbiddenError` stays
+ * one), so callers of the object service tell the cases apart by class.
+ */
 function failedAt(
   manifest: Manifest,
   error: unknown,
   applied: AppliedItem[],
-): StatusError {
-  const status = toStatus(error);
+): KratixObjectError {
+  let base: KratixObjectError;
+  if (error instanceof KratixObjectError) {
+    base = error;
+  } else {
+    const status = toStatus(error);
+    base = new KratixObjectError(
+      status.code,
+      status.reason ?? 'InternalError',
+      status.message ?? '',
+      status.details,
+    );
+  }
   const metadata = isPlainObject(manifest.object.metadata)
     ? manifest.object.metadata
     : {};
-  return new StatusError(
-    status.code,
-    status.reason ?? 'InternalError',
-    `error applying ${describeManifest(manifest)}: ${status.message}${
+  const wrapped: KratixObjectError = Object.create(Object.getPrototypeOf(base));
+  Object.assign(wrapped, base, {
+    message: `error applying ${describeManifest(manifest)}: ${base.message}${
       applied.length > 0
         ? ` (applied before it: ${applied
             .map(i => `${i.kind} "${i.name}" ${i.action}`)
             .join(', ')})`
         : ' (nothing was applied)'
     }`,
-    {
-      ...status.details,
+    details: {
+      ...base.details,
       document: manifest.document,
       ...(manifest.item !== undefined ? { item: manifest.item } : {}),
       line: manifest.line,
@@ -149,8 +154,14 @@ function failedAt(
       objectName: metadata.name,
       applied,
     },
-    error,
-  );
+  });
+  // Not enumerable, as in KratixObjectError: the cause is for logs.
+  Object.defineProperty(wrapped, 'cause', { value: error, enumerable: false });
+  Object.defineProperty(wrapped, 'stack', {
+    value: base.stack,
+    enumerable: false,
+  });
+  return wrapped;
 }
 
 /** Parses and shape-checks every object of the stream; writes nothing. */
@@ -211,6 +222,6 @@ function checkShape(where: Omit<Manifest, 'object'>, value: unknown): Manifest {
   return manifest;
 }
 
-function shapeError(manifest: Manifest, message: string): StatusError {
+function shapeError(manifest: Manifest, message: string): KratixObjectError {
   return failedAt(manifest, badRequest(message), []);
 }

@@ -342,6 +342,22 @@ describe('the object service’s watch and deletes, on a store', () => {
     abort.abort();
   });
 
+  it('keeps the class of an apply’s error, naming the document', async () => {
+    const { objects } = await setup();
+    denied.add('kratix.destination.create');
+    const error = await objects
+      .apply([{ ...DESTINATION, metadata: { name: 'new-one' }, spec: {} }], {
+        credentials,
+      })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(KratixForbiddenError);
+    expect(error.permission).toBe('kratix.destination.create');
+    expect(error.message).toMatch(
+      /^error applying document 1 \(line 1\) Destination "new-one": .* \(nothing was applied\)$/,
+    );
+    expect(error.details).toMatchObject({ document: 0, applied: [] });
+  });
+
   it('answers what a delete did, and deletes a collection only when every object may be deleted', async () => {
     const { objects, destination } = await setup();
     await destination('a', { environment: 'dev' });
