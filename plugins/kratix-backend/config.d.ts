@@ -24,8 +24,22 @@ export interface Config {
       compactEvery?: HumanDuration | string;
     };
     engine?: {
-      /** How many objects are reconciled at once. Default 4. */
-      workers?: number;
+      /**
+       * How many objects each controller reconciles at once, on its own
+       * share of the queue (so a burst for one never holds up another).
+       */
+      concurrency?: {
+        /** Promises (their workflows). Default 2. */
+        promise?: number;
+        /** Resource requests (their workflows). Default 4. */
+        resource?: number;
+        /** Works: scheduling onto Destinations. Default 4. */
+        work?: number;
+        /** WorkPlacements: state store writes. Default 4. */
+        placement?: number;
+        /** Destinations: canary writes, clean-up. Default 2. */
+        destination?: number;
+      };
     };
     /** What the engine keeps of its pipeline runs (Pods) and Events. */
     records?: {

@@ -2,6 +2,8 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import type { Config } from '@backstage/config';
 import {
   DeferredKratixObjectService,
   kratixObjectServiceRef,
@@ -23,7 +25,10 @@ import { createRouter } from './api/createRouter';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { publishChangeSignals } from './signals/changeSignals';
 import { compactPeriodically } from './store/compaction';
-import { Engine } from './controllers/ControllerManager';
+import {
+  ControllerManager,
+  ControllerName,
+} from './controllers/ControllerManager';
 import { EngineAdmission } from './admission/admission';
 import { BUILT_IN_KINDS, InMemoryKindRegistry } from './admission/kinds';
 import { bootstrapObjects } from './objects/bootstrap';
@@ -72,6 +77,7 @@ export const kratixPlugin = createBackendPlugin({
         signals: signalsServiceRef,
         auth: coreServices.auth,
         objectServiceRef: kratixObjectServiceRef,
+        metrics: metricsServiceRef,
       },
       async init({
         config,
@@ -85,6 +91,7 @@ export const kratixPlugin = createBackendPlugin({
         signals,
         auth,
         objectServiceRef,
+        metrics,
       }) {
         validateKratixConfig(config);
         permissionsRegistry.addPermissions(kratixPermissions);
@@ -139,7 +146,7 @@ export const kratixPlugin = createBackendPlugin({
         if (objectServiceRef instanceof DeferredKratixObjectService) {
           objectServiceRef.bind(objectService);
         }
-        const engine = new Engine({
+        const engine = new ControllerManager({
           store,
           queue,
           kinds,
@@ -147,7 +154,8 @@ export const kratixPlugin = createBackendPlugin({
           runners: allRunners,
           inProcess,
           stateStoreFactories: allFactories,
-          workers: config.getOptionalNumber('kratix.engine.workers'),
+          concurrency: concurrencyFromConfig(config),
+          metrics,
           records: recordLimitsFromConfig(config),
         });
         // Answer only once the bootstrap objects exist: an early client must
@@ -195,3 +203,12 @@ export const kratixPlugin = createBackendPlugin({
     });
   },
 });
+
+function concurrencyFromConfig(config: Config) {
+  const section = config.getOptionalConfig('kratix.engine.concurrency');
+  const concurrency: Partial<Record<ControllerName, number>> = {};
+  for (const name of section?.keys() ?? []) {
+    concurrency[name as ControllerName] = section!.getNumber(name);
+  }
+  return concurrency;
+}

@@ -15,7 +15,7 @@ import { hasPostgres } from './__testUtils__/databases';
 import { ECHO_PROMISE, echoPipelineModule } from './__testUtils__/echoPipeline';
 import { tutorialSteps } from './__testUtils__/tutorial';
 import { describeWithBwrap } from './pipelines/__testUtils__/sandbox';
-import { Engine, LEASE_MS } from './controllers/ControllerManager';
+import { ControllerManager, LEASE_MS } from './controllers/ControllerManager';
 
 jest.setTimeout(120_000);
 
@@ -162,7 +162,7 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
   });
 
   it('knows from the change feed the Works another replica scheduled', async () => {
-    // B's engine follows the feed but has no workers, so all it knows of
+    // B's controllers follow the feed but have no workers, so all it knows of
     // the Work is what A wrote; with A gone, only B's index can wake the
     // Work before its 60 s retry.
     const knex = await databases.init('POSTGRES_15');
@@ -172,7 +172,7 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
     });
     const database = { getClient: async () => knex };
     const store = await DatabaseObjectStore.create({ database });
-    const b = new Engine({
+    const b = new ControllerManager({
       store,
       queue: await DatabaseWorkQueue.create({ database }),
       kinds: new InMemoryKindRegistry(),
@@ -180,7 +180,13 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
       runners: [],
       inProcess: new Map(),
       stateStoreFactories: [],
-      workers: 0,
+      concurrency: {
+        promise: 0,
+        resource: 0,
+        work: 0,
+        placement: 0,
+        destination: 0,
+      },
     });
     await b.start();
     try {
@@ -225,6 +231,7 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
       const claimedAt = Date.now();
       await knex('kratix_queue').insert({
         key: 'promise/shared',
+        queue: 'promise',
         attempts: 0,
         claim_token: 'killed-replica',
         lease_until: claimedAt + LEASE_MS,
@@ -257,7 +264,6 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
         knex,
         stateStoreRoot,
         features: [echoPipelineModule],
-        config: { engine: { workers: 4 } },
       });
     const a = await replica();
     const b = await replica();

@@ -109,7 +109,6 @@ export async function startKratixBackend(options: {
           kratix: {
             bootstrap: [path.join(EXAMPLES, 'platform/worker-1.yaml')],
             filesystemStateStore: { rootDir: options.stateStoreRoot },
-            engine: { workers: 2 },
             pipelines: {
               timeout: 30,
               ...pipelinesConfig,

@@ -15,7 +15,11 @@ import {
 import type { BasicPermission } from '@backstage/plugin-permission-common';
 import express, { Response } from 'express';
 import Router from 'express-promise-router';
-import { BUILT_IN_KINDS, DESTINATION_KIND, WORK_KIND } from '../admission/kinds';
+import {
+  BUILT_IN_KINDS,
+  DESTINATION_KIND,
+  WORK_KIND,
+} from '../admission/kinds';
 import type { ObjectStore } from '../store/types';
 import { badRequest, notFound, StatusError } from './status';
 

@@ -8,12 +8,17 @@ describe('the Kratix plugin with invalid config', () => {
         features: [
           kratixPlugin,
           mockServices.rootConfig.factory({
-            data: { kratix: { engine: { workers: 'four' }, bootstarp: [] } },
+            data: {
+              kratix: {
+                engine: { concurrency: { work: 'four' } },
+                bootstarp: [],
+              },
+            },
           }),
         ],
       }),
     ).rejects.toThrow(
-      /kratix\.bootstarp is not a Kratix setting.*kratix\.engine\.workers/,
+      /kratix\.bootstarp is not a Kratix setting.*kratix\.engine\.concurrency\.work/,
     );
   });
 });

@@ -9,7 +9,7 @@ describe('validateKratixConfig', () => {
     expect(
       check({
         bootstrap: ['examples/platform/worker-1.yaml'],
-        engine: { workers: 2 },
+        engine: { concurrency: { work: 8, placement: 2 } },
         changeFeed: { retention: { minutes: 15 } },
         records: { events: { ttl: '1h', perObject: 50 } },
         filesystemStateStore: { rootDir: '/tmp/x' },
@@ -23,13 +23,23 @@ describe('validateKratixConfig', () => {
   });
 
   it.each([
-    [{ engne: { workers: 2 } }, 'kratix.engne is not a Kratix setting'],
-    [{ engine: { worker: 2 } }, 'kratix.engine.worker is not a Kratix setting'],
+    [{ engne: { concurrency: {} } }, 'kratix.engne is not a Kratix setting'],
     [
-      { engine: { workers: 0 } },
-      'kratix.engine.workers must be a positive integer',
+      { engine: { workers: 2 } },
+      'kratix.engine.workers is not a Kratix setting',
     ],
-    [{ engine: { workers: 'four' } }, 'kratix.engine.workers'],
+    [
+      { engine: { concurrency: { schedulr: 2 } } },
+      'kratix.engine.concurrency.schedulr is not a Kratix setting',
+    ],
+    [
+      { engine: { concurrency: { work: 0 } } },
+      'kratix.engine.concurrency.work must be a positive integer',
+    ],
+    [
+      { engine: { concurrency: { placement: 'four' } } },
+      'kratix.engine.concurrency.placement',
+    ],
     [{ bootstrap: 'one.yaml' }, 'kratix.bootstrap'],
     [{ pipelines: { maxLogBytes: 'lots' } }, 'kratix.pipelines.maxLogBytes'],
     [{ secrets: [{ data: {} }] }, 'kratix.secrets[0].name is required'],

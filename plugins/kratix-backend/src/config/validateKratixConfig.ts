@@ -11,7 +11,15 @@ type Shape = { [key: string]: true | Shape };
 const SHAPE: Shape = {
   bootstrap: true,
   changeFeed: { retention: true, compactEvery: true },
-  engine: { workers: true },
+  engine: {
+    concurrency: {
+      promise: true,
+      resource: true,
+      work: true,
+      placement: true,
+      destination: true,
+    },
+  },
   records: {
     pipelineRuns: { perObject: true, logBytesPerContainer: true },
     events: { ttl: true, perObject: true },
@@ -80,14 +88,21 @@ export function validateKratixConfig(config: Config) {
   const kratix = config.getConfig('kratix');
   problems.push(...unknownKeys(kratix, SHAPE, 'kratix'));
   read(problems, () => config.getOptionalStringArray('kratix.bootstrap'));
-  read(problems, () => {
-    const workers = config.getOptionalNumber('kratix.engine.workers');
-    if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
-      throw new Error(
-        `kratix.engine.workers must be a positive integer, got ${workers}`,
-      );
-    }
-  });
+  for (const controller of [
+    'promise',
+    'resource',
+    'work',
+    'placement',
+    'destination',
+  ]) {
+    read(problems, () => {
+      const key = `kratix.engine.concurrency.${controller}`;
+      const n = config.getOptionalNumber(key);
+      if (n !== undefined && !(Number.isInteger(n) && n > 0)) {
+        throw new Error(`${key} must be a positive integer, got ${n}`);
+      }
+    });
+  }
   read(problems, () =>
     config.getOptionalString('kratix.filesystemStateStore.rootDir'),
   );

@@ -13,7 +13,7 @@ import {
   listFiles,
   LogRecord,
 } from '../__testUtils__/testBackend';
-import { Engine } from './ControllerManager';
+import { ControllerManager } from './ControllerManager';
 import { FilesystemStateStoreWriterFactory } from '../statestores/FilesystemStateStore';
 import {
   DESTINATION_KIND,
@@ -107,7 +107,7 @@ const dependencyWork = (
   },
 });
 
-describe('Engine', () => {
+describe('ControllerManager', () => {
   async function startEngine(options: { stateStoreRoot?: string } = {}) {
     const knex = await databases.init('SQLITE_3');
     const database = { getClient: async () => knex };
@@ -115,7 +115,7 @@ describe('Engine', () => {
     const queue = await DatabaseWorkQueue.create({ database });
     const gate = gatedStore(store);
     const logs: LogRecord[] = [];
-    const engine = new Engine({
+    const engine = new ControllerManager({
       store: gate.wrapped,
       queue,
       kinds: new InMemoryKindRegistry(),
@@ -129,7 +129,7 @@ describe('Engine', () => {
             }),
           ]
         : [],
-      workers: 2,
+      concurrency: { work: 2, placement: 2 },
     });
     return { store, gate, engine, logs };
   }

@@ -10,7 +10,7 @@ import { ReconcileKey } from './keys';
 import type { PipelineRuns } from './pipelineRuns';
 import type { EventRecorder } from './events';
 
-/** What every controller may use; built once by the Engine. */
+/** What every controller may use; built once by the ControllerManager. */
 export interface EngineContext {
   store: ObjectStore;
   kinds: InMemoryKindRegistry;
@@ -30,8 +30,6 @@ export interface EngineContext {
   /** Aborted when the backend shuts down; pipelines stop with it. */
   signal: AbortSignal;
   enqueue(key: ReconcileKey, delayMs?: number): Promise<void>;
-  /** Tells the scheduling index what a Work's groups need and where they are. */
-  recordScheduling(workKey: string, groups: ScheduledGroup[]): void;
   /** Serialises writes that share a destination's files. */
   withDestinationLock<T>(destination: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -39,11 +37,4 @@ export interface EngineContext {
 /** What a reconcile asks of the queue after it returns. */
 export interface ReconcileResult {
   requeueAfterMs?: number;
-}
-
-export interface ScheduledGroup {
-  ref: string;
-  resolved: Record<string, string>;
-  isDependency: boolean;
-  placedOn: string[];
 }

@@ -1,7 +1,13 @@
 import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
+import { Controller, specChanged } from './controller';
+import {
+  DESTINATION_KIND,
+  WORK_PLACEMENT_KIND,
+  isStateStoreKind,
+  sameKind,
+} from '../admission/kinds';
 import {
   labelsEqual,
   removeFinalizer,
@@ -16,12 +22,59 @@ import { StateStoreError } from './stateStores';
 const NOT_READY_RETRY_MS = 30_000;
 
 /**
+ * The Destination controller: makes a Destination Ready once its state
+ * store takes the canary files, and cleans up after a deleted one. It
+ * watches state stores, since a store appearing, changing or going makes
+ * its Destinations (un)ready.
+ */
+export function destinationController(
+  ctx: EngineContext,
+  concurrency: number,
+): Controller {
+  const destinations = async () =>
+    (await ctx.store.list(DESTINATION_KIND)) as DestinationObject[];
+  return {
+    name: 'destination',
+    concurrency,
+    resync: async () =>
+      (await destinations()).map(d => ({
+        type: 'destination',
+        name: d.metadata.name,
+      })),
+    watches: [
+      {
+        kind: k => sameKind(k, DESTINATION_KIND),
+        keys: change =>
+          specChanged(change)
+            ? [{ type: 'destination', name: change.object.metadata.name }]
+            : [],
+      },
+      {
+        kind: isStateStoreKind,
+        keys: async ({ object }) =>
+          (await destinations())
+            .filter(
+              d =>
+                d.spec?.stateStoreRef?.kind === object.kind &&
+                d.spec?.stateStoreRef?.name === object.metadata.name,
+            )
+            .map(d => ({ type: 'destination', name: d.metadata.name })),
+      },
+    ],
+    reconcile: key =>
+      key.type === 'destination'
+        ? reconcileDestination(ctx, key.name)
+        : Promise.resolve(),
+  };
+}
+
+/**
  * A Destination becomes Ready once its state store takes the canary files
  * (or at once with `initWorkloads.enabled: false`). Deleting one with
  * `cleanup: all` deletes its placements, their files and the canaries, so
  * resource groups can be scheduled elsewhere; with `none` all of it stays.
  */
-export async function reconcileDestination(
+async function reconcileDestination(
   ctx: EngineContext,
   name: string,
 ): Promise<ReconcileResult | void> {

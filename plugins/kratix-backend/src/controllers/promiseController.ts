@@ -2,11 +2,13 @@ import { stringify } from 'yaml';
 import {
   KRATIX_SYSTEM_NAMESPACE,
   LABEL_PROMISE_NAME,
+  LABEL_RESOURCE_NAME,
   PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
-import { PROMISE_KIND } from '../admission/kinds';
+import { Controller, ownedWorkChanges, specChanged } from './controller';
+import { PROMISE_KIND, sameKind } from '../admission/kinds';
 import {
   clearManualReconciliation,
   deleteIfExists,
@@ -124,11 +126,63 @@ async function evaluateRequirements(
 }
 
 /**
+ * The Promise controller. Besides its own Promises it watches the Promises
+ * they require (one becoming Available or not changes whether a Promise
+ * is) and the Works it owns.
+ */
+export function promiseController(
+  ctx: EngineContext,
+  concurrency: number,
+): Controller {
+  const promises = async () =>
+    (await ctx.store.list(PROMISE_KIND)) as PromiseObject[];
+  const key = (name: string) => ({ type: 'promise' as const, name });
+  return {
+    name: 'promise',
+    concurrency,
+    resync: async () => (await promises()).map(p => key(p.metadata.name)),
+    watches: [
+      {
+        kind: k => sameKind(k, PROMISE_KIND),
+        keys: change =>
+          specChanged(change) ? [key(change.object.metadata.name)] : [],
+      },
+      {
+        kind: k => sameKind(k, PROMISE_KIND),
+        keys: async change => {
+          const { object, previous } = change;
+          if (
+            !specChanged(change) &&
+            previous?.status?.status === object.status?.status
+          ) {
+            return [];
+          }
+          return (await promises())
+            .filter(p =>
+              p.spec?.requiredPromises?.some(
+                r => r.name === object.metadata.name,
+              ),
+            )
+            .map(p => key(p.metadata.name));
+        },
+      },
+      ...ownedWorkChanges(labels =>
+        labels[LABEL_PROMISE_NAME] && !labels[LABEL_RESOURCE_NAME]
+          ? [key(labels[LABEL_PROMISE_NAME])]
+          : [],
+      ),
+    ],
+    reconcile: k =>
+      k.type === 'promise' ? reconcilePromise(ctx, k.name) : Promise.resolve(),
+  };
+}
+
+/**
  * Installs a Promise: its API (the kind becomes requestable as soon as the
  * Promise is stored), its static dependencies Work and its promise workflows.
  * Deleting it removes its resource requests first, then its own Works.
  */
-export async function reconcilePromise(
+async function reconcilePromise(
   ctx: EngineContext,
   name: string,
 ): Promise<ReconcileResult | void> {

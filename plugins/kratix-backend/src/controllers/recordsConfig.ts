@@ -1,6 +1,6 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import type { EngineOptions } from './ControllerManager';
+import type { ControllerManagerOptions } from './ControllerManager';
 
 /**
  * `kratix.records`: how many pipeline runs and events the engine keeps.
@@ -12,7 +12,7 @@ import type { EngineOptions } from './ControllerManager';
  */
 export function recordLimitsFromConfig(
   config: Config,
-): EngineOptions['records'] {
+): ControllerManagerOptions['records'] {
   const runs = config.getOptionalConfig('kratix.records.pipelineRuns');
   const events = config.getOptionalConfig('kratix.records.events');
   const positive = (c: Config | undefined, key: string) => {

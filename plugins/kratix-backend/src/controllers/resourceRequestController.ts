@@ -6,6 +6,8 @@ import {
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
+import { Controller, ownedWorkChanges, specChanged } from './controller';
+import { resourceKey } from './keys';
 import { PROMISE_KIND, WORK_KIND } from '../admission/kinds';
 import {
   clearManualReconciliation,
@@ -32,11 +34,60 @@ type ResourceKey = {
 };
 
 /**
+ * The resource request controller, for every kind a Promise defines (Kratix
+ * starts one dynamic controller per Promise; one here serves them all).
+ */
+export function resourceRequestController(
+  ctx: EngineContext,
+  concurrency: number,
+): Controller {
+  return {
+    name: 'resource',
+    concurrency,
+    async resync() {
+      const keys = [];
+      for (const kind of ctx.kinds.list().filter(k => k.promiseName)) {
+        for (const r of await ctx.store.list(kind)) {
+          keys.push(resourceKey(kind, r.metadata.namespace!, r.metadata.name));
+        }
+      }
+      return keys;
+    },
+    watches: [
+      {
+        kind: k => Boolean(k.promiseName),
+        keys: change => {
+          const kind = ctx.kinds.byKind(
+            change.object.apiVersion,
+            change.object.kind,
+          );
+          const { namespace, name } = change.object.metadata;
+          return kind && specChanged(change)
+            ? [resourceKey(kind, namespace!, name)]
+            : [];
+        },
+      },
+      ...ownedWorkChanges((labels, object) => {
+        const resourceName = labels[LABEL_RESOURCE_NAME];
+        const kind = resourceName
+          ? ctx.kinds.forPromise(labels[LABEL_PROMISE_NAME] ?? '')
+          : undefined;
+        return kind
+          ? [resourceKey(kind, object.metadata.namespace!, resourceName)]
+          : [];
+      }),
+    ],
+    reconcile: key =>
+      key.type === 'resource' ? reconcileResource(ctx, key) : Promise.resolve(),
+  };
+}
+
+/**
  * A resource request: validated at admission, configured by the Promise's
  * resource workflow (one Work per pipeline), and reported back with where
  * its workloads were scheduled, or why they were not.
  */
-export async function reconcileResource(
+async function reconcileResource(
   ctx: EngineContext,
   key: ResourceKey,
 ): Promise<ReconcileResult | void> {

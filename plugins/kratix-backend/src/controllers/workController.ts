@@ -11,13 +11,22 @@ import {
   WorkGroupStatus,
   WorkObject,
   WorkPlacementObject,
+  WorkStatus,
   decideSchedule,
   explainScheduling,
   selectorsBySource,
   toCandidate,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
+import {
+  DESTINATION_KIND,
+  WORK_KIND,
+  WORK_PLACEMENT_KIND,
+  sameKind,
+} from '../admission/kinds';
+import { ObjectChange } from '../store/types';
+import { Controller, specChanged } from './controller';
+import { IndexedGroup, SchedulingIndex } from './schedulingIndex';
 import {
   PLACEMENT_DOT_FILES_FINALIZER,
   PLACEMENT_FINALIZER,
@@ -30,7 +39,7 @@ import {
   writeStatus,
   deleteIfExists,
 } from './objects';
-import { encodeKey } from './keys';
+import { ReconcileKey, encodeKey } from './keys';
 
 /** Kratix re-queues unscheduled Works every 60 s; so do we, as a safety net. */
 export const UNSCHEDULED_RETRY_MS = 60_000;
@@ -39,8 +48,6 @@ export const LABEL_DESTINATION = 'kratix.io/targetDestinationName';
 
 /** Kratix's reason for a placement whose destination no longer matches. */
 export const MISPLACED_REASON = 'DestinationSelectorMismatch';
-
-export { toCandidate };
 
 export function placementName(
   work: string,
@@ -54,13 +61,164 @@ export function groupRef(namespace: string, work: string, groupId: string) {
   return `${namespace}/${work}/${groupId}`;
 }
 
+/** Where every Work's groups are and what they need, in the index. */
+class WorkSchedule {
+  readonly index = new SchedulingIndex();
+  private readonly groupsByWork = new Map<string, string[]>();
+
+  record(workKey: string, groups: IndexedGroup[]) {
+    for (const ref of this.groupsByWork.get(workKey) ?? []) {
+      if (!groups.some(g => g.ref === ref)) this.index.removeGroup(ref);
+    }
+    for (const g of groups) this.index.upsertGroup(g);
+    if (groups.length) {
+      this.groupsByWork.set(
+        workKey,
+        groups.map(g => g.ref),
+      );
+    } else this.groupsByWork.delete(workKey);
+  }
+
+  /**
+   * Another replica may have reconciled this Work: its status says where
+   * its groups are and what they need.
+   */
+  recordWork({ type, object }: ObjectChange) {
+    const { namespace = '', name } = object.metadata;
+    const work = object as WorkObject;
+    const groups =
+      type === 'DELETED' || object.metadata.deletionTimestamp
+        ? []
+        : ((work.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
+            g => ({
+              ref: groupRef(namespace, name, g.id),
+              resolved: g.resolvedSelectors ?? {},
+              isDependency: !work.spec?.resourceName,
+              placedOn: g.destinations ?? [],
+            }),
+          );
+    this.record(encodeKey({ type: 'work', namespace, name }), groups);
+  }
+
+  /** The groups the change concerns, and whether the destination changed at all. */
+  destinationChanged({ type, object }: ObjectChange) {
+    const after =
+      type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
+    const before = after
+      ? this.index.upsertDestination(after)
+      : this.index.removeDestination(object.metadata.name);
+    const { refs } = this.index.affectedByDestinationChange(before, after);
+    return { refs, changed: !isEqual(before, after) };
+  }
+}
+
+/**
+ * The Work controller: schedules each Work's workload groups onto
+ * Destinations. It watches Destinations as Kratix's does
+ * (`Watches(&Destination{}, …)`), but where Kratix re-reconciles every Work
+ * on any Destination event, its scheduling index names the few Works whose
+ * decision a change can alter. The index is built from stored Works'
+ * status and kept current by the change feed, so every replica agrees.
+ */
+export function workController(
+  ctx: EngineContext,
+  concurrency: number,
+): Controller {
+  const schedule = new WorkSchedule();
+  /** Works being reconciled now: their view of the destinations may be stale. */
+  const inFlight = new Set<string>();
+  const workKey = (namespace: string, name: string): ReconcileKey => ({
+    type: 'work',
+    namespace,
+    name,
+  });
+  return {
+    name: 'work',
+    concurrency,
+    async start() {
+      for (const d of await ctx.store.list(DESTINATION_KIND)) {
+        schedule.index.upsertDestination(toCandidate(d as DestinationObject));
+      }
+      for (const w of await ctx.store.list(WORK_KIND)) {
+        schedule.recordWork({ type: 'ADDED', object: w });
+      }
+    },
+    async resync() {
+      return (await ctx.store.list(WORK_KIND)).map(w =>
+        workKey(w.metadata.namespace!, w.metadata.name),
+      );
+    },
+    watches: [
+      {
+        kind: k => sameKind(k, WORK_KIND),
+        keys: change => {
+          schedule.recordWork(change);
+          const { namespace, name } = change.object.metadata;
+          return specChanged(change) ? [workKey(namespace!, name)] : [];
+        },
+      },
+      {
+        // A label change is handled here: the index says which Works it
+        // concerns, and only those are scheduled again.
+        kind: k => sameKind(k, DESTINATION_KIND),
+        keys: change => {
+          const { refs, changed } = schedule.destinationChanged(change);
+          const keys = new Set(refs.map(ref => ref.split('/', 2).join('/')));
+          // A Work being reconciled may have read the destinations before
+          // this change and records its groups after the index was asked,
+          // so the index could not answer for it: run it again after.
+          if (changed) inFlight.forEach(w => keys.add(w));
+          return [...keys].map(w => {
+            const [namespace, name] = w.split('/');
+            return workKey(namespace, name);
+          });
+        },
+      },
+      {
+        // Kratix's `Owns(&WorkPlacement{})`: the Work reports placements
+        // that fail to write (WorkplacementsFailing), their recovery and
+        // their deletion; a first successful write changes nothing it says.
+        kind: k => sameKind(k, WORK_PLACEMENT_KIND),
+        keys: change => {
+          const { object, previous, type } = change;
+          const work = object.metadata.labels?.[LABEL_WORK];
+          const written = (o?: typeof object) =>
+            (o?.status?.conditions ?? []).find(
+              (c: { type: string }) => c.type === 'WriteSucceeded',
+            )?.status;
+          const concerns =
+            type === 'DELETED' ||
+            previous?.metadata.deletionTimestamp !==
+              object.metadata.deletionTimestamp ||
+            (written(previous) !== written(object) &&
+              [written(previous), written(object)].includes('False'));
+          return work && concerns
+            ? [workKey(object.metadata.namespace!, work)]
+            : [];
+        },
+      },
+    ],
+    async reconcile(key) {
+      if (key.type !== 'work') return undefined;
+      const text = `${key.namespace}/${key.name}`;
+      inFlight.add(text);
+      try {
+        return await reconcileWork(ctx, schedule, key.namespace, key.name);
+      } finally {
+        inFlight.delete(text);
+      }
+    },
+  };
+}
+
 /**
  * The scheduler: for every workload group of a Work, resolve its selectors,
  * decide (pure core) where it goes, and make the WorkPlacements match.
  * Every outcome ends up as a condition with a reason.
  */
-export async function reconcileWork(
+async function reconcileWork(
   ctx: EngineContext,
+  schedule: WorkSchedule,
   namespace: string,
   name: string,
 ): Promise<ReconcileResult | void> {
@@ -74,7 +232,7 @@ export async function reconcileWork(
   })) as WorkPlacementObject[];
 
   if (!work || work.metadata.deletionTimestamp) {
-    ctx.recordScheduling(workKey, []);
+    schedule.record(workKey, []);
     for (const p of placements) {
       if (!p.metadata.deletionTimestamp) {
         await deleteIfExists(ctx.store, {
@@ -194,7 +352,7 @@ export async function reconcileWork(
     }
   }
 
-  ctx.recordScheduling(
+  schedule.record(
     workKey,
     groups.map((g, i) => ({
       ref: groupRef(namespace, name, g.id),

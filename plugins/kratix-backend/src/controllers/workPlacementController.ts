@@ -12,7 +12,12 @@ import {
   stateFilePath,
 } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
-import { DESTINATION_KIND, WORK_PLACEMENT_KIND } from '../admission/kinds';
+import { Controller, specChanged } from './controller';
+import {
+  DESTINATION_KIND,
+  WORK_PLACEMENT_KIND,
+  sameKind,
+} from '../admission/kinds';
 import {
   labelsEqual,
   removeFinalizer,
@@ -73,11 +78,48 @@ async function writeAggregated(
 }
 
 /**
+ * The WorkPlacement controller: writes each placement's workloads to its
+ * destination's state store, and removes exactly those files when the
+ * placement goes.
+ */
+export function workPlacementController(
+  ctx: EngineContext,
+  concurrency: number,
+): Controller {
+  return {
+    name: 'placement',
+    concurrency,
+    async resync() {
+      return (await ctx.store.list(WORK_PLACEMENT_KIND)).map(p => ({
+        type: 'placement',
+        namespace: p.metadata.namespace!,
+        name: p.metadata.name,
+      }));
+    },
+    watches: [
+      {
+        kind: k => sameKind(k, WORK_PLACEMENT_KIND),
+        keys: change => {
+          const { namespace, name } = change.object.metadata;
+          return specChanged(change)
+            ? [{ type: 'placement', namespace: namespace!, name }]
+            : [];
+        },
+      },
+    ],
+    reconcile: key =>
+      key.type === 'placement'
+        ? reconcilePlacement(ctx, key.namespace, key.name)
+        : Promise.resolve(),
+  };
+}
+
+/**
  * The placement writer: puts a WorkPlacement's workloads into its
  * destination's state store in the destination's layout, and on deletion
  * removes exactly the files it wrote.
  */
-export async function reconcilePlacement(
+async function reconcilePlacement(
   ctx: EngineContext,
   namespace: string,
   name: string,

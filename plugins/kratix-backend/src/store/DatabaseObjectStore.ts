@@ -10,10 +10,7 @@ import {
   matchesLabelSelector,
 } from '@kratix-backstage/plugin-kratix-common';
 import { Knex } from 'knex';
-import {
-  AlreadyExistsError,
-  ResourceVersionConflictError,
-} from './errors';
+import { AlreadyExistsError, ResourceVersionConflictError } from './errors';
 import { ChangeFeed, recordChange } from './ChangeFeed';
 import { getMigratedClient, isPostgres } from './migrations';
 import { nextResourceVersion } from './resourceVersion';
@@ -39,6 +36,12 @@ import {
 } from './transitions';
 import { decodeContinue, encodeContinue, isAfter } from './continueToken';
 import { toNumber } from './json';
+import {
+  deleteLabels,
+  insertLabels,
+  replaceLabels,
+  whereLabelsMayMatch,
+} from './labelIndex';
 import {
   ListOptions,
   ListPage,
@@ -111,6 +114,13 @@ export class DatabaseObjectStore implements ObjectStore {
       const rows = await query.select('namespace', 'name', 'body');
       return rows.sort(byNamespaceAndName).map(fromRow);
     }
+    const matches = (object: KubeObject) =>
+      matchesLabelSelector(labelSelector, object.metadata.labels);
+    if (whereLabelsMayMatch(this.#knex, query, type, labelSelector)) {
+      // The label index leaves (nearly) only matching objects to read.
+      const rows = await query.select('namespace', 'name', 'body');
+      return rows.sort(byNamespaceAndName).map(fromRow).filter(matches);
+    }
     // Bodies are most of the bytes read and parsed, so they are read only
     // for the objects whose labels match.
     const candidates = await query.select('id', 'labels');
@@ -119,12 +129,7 @@ export class DatabaseObjectStore implements ObjectStore {
       .map(row => row.id);
     const rows = await readBodies(this.#knex, ids);
     // Labels may have changed between the two reads; the result must match.
-    return rows
-      .sort(byNamespaceAndName)
-      .map(fromRow)
-      .filter(object =>
-        matchesLabelSelector(labelSelector, object.metadata.labels),
-      );
+    return rows.sort(byNamespaceAndName).map(fromRow).filter(matches);
   }
 
   async listPage(
@@ -142,13 +147,18 @@ export class DatabaseObjectStore implements ObjectStore {
           .where({ name: 'resource_version' })
           .first('value');
         const resourceVersion = String(toNumber(counter?.value ?? 0));
-        const candidates = await tx<ObjectRow>(OBJECTS_TABLE)
-          .where({
-            group: type.group,
-            kind: type.kind,
-            ...(namespace !== undefined ? { namespace } : {}),
-          })
-          .select('id', 'namespace', 'name', 'labels');
+        const query = tx<ObjectRow>(OBJECTS_TABLE).where({
+          group: type.group,
+          kind: type.kind,
+          ...(namespace !== undefined ? { namespace } : {}),
+        });
+        whereLabelsMayMatch(tx, query, type, labelSelector);
+        const candidates = await query.select(
+          'id',
+          'namespace',
+          'name',
+          'labels',
+        );
         const matching = candidates
           .filter(
             row =>
@@ -199,7 +209,10 @@ export class DatabaseObjectStore implements ObjectStore {
           now: new Date(),
         });
         // The unique key index answers "does it exist" in the same statement.
-        await tx(OBJECTS_TABLE).insert(toRow(key, next));
+        const [inserted] = await tx(OBJECTS_TABLE)
+          .insert(toRow(key, next))
+          .returning('id');
+        await insertLabels(tx, idOf(inserted), key, next.metadata.labels);
         return { result: next, change: { type: 'ADDED', object: next } };
       });
     } catch (error) {
@@ -214,7 +227,7 @@ export class DatabaseObjectStore implements ObjectStore {
     const key = keyOf(object);
     return this.#write(async tx => {
       const resourceVersion = await nextResourceVersion(tx);
-      const stored = await readForWrite(tx, key, object);
+      const { id, stored } = await readForWrite(tx, key, object);
       const next = updated(stored, object);
       if (unchanged(stored, next)) {
         return { result: stored };
@@ -222,12 +235,20 @@ export class DatabaseObjectStore implements ObjectStore {
       const written = withResourceVersion(next, resourceVersion);
       if (isFinalized(written)) {
         await tx(OBJECTS_TABLE).where(key).delete();
+        await deleteLabels(tx, id);
         return {
           result: written,
           change: { type: 'DELETED', object: written, previous: stored },
         };
       }
       await tx(OBJECTS_TABLE).where(key).update(toRow(key, written));
+      await replaceLabels(
+        tx,
+        id,
+        key,
+        stored.metadata.labels,
+        written.metadata.labels,
+      );
       return {
         result: written,
         change: { type: 'MODIFIED', object: written, previous: stored },
@@ -239,7 +260,7 @@ export class DatabaseObjectStore implements ObjectStore {
     const key = keyOf(object);
     return this.#write(async tx => {
       const resourceVersion = await nextResourceVersion(tx);
-      const stored = await readForWrite(tx, key, object);
+      const { stored } = await readForWrite(tx, key, object);
       const next = statusUpdated(stored, object);
       if (unchanged(stored, next)) {
         return { result: stored };
@@ -257,7 +278,7 @@ export class DatabaseObjectStore implements ObjectStore {
     const key = rowKey(objectKey);
     return this.#write<KubeObject | undefined>(async tx => {
       const resourceVersion = await nextResourceVersion(tx);
-      const stored = await readForWrite(tx, key);
+      const { id, stored } = await readForWrite(tx, key);
       if (stored.metadata.finalizers?.length) {
         if (stored.metadata.deletionTimestamp) {
           return { result: stored };
@@ -273,6 +294,7 @@ export class DatabaseObjectStore implements ObjectStore {
         };
       }
       await tx(OBJECTS_TABLE).where(key).delete();
+      await deleteLabels(tx, id);
       // Like a Kubernetes watch: the last state, at the deletion's version.
       const gone = withResourceVersion(stored, resourceVersion);
       return {
@@ -317,8 +339,8 @@ async function readForWrite(
   tx: Knex.Transaction,
   key: RowKey,
   input?: KubeObject,
-): Promise<KubeObject> {
-  const row = await tx<ObjectRow>(OBJECTS_TABLE).where(key).first('body');
+): Promise<{ id: number; stored: KubeObject }> {
+  const row = await tx<ObjectRow>(OBJECTS_TABLE).where(key).first('id', 'body');
   if (!row) {
     throw new NotFoundError(`${describe(key)} not found`);
   }
@@ -332,7 +354,16 @@ async function readForWrite(
         'modified; please apply your changes to the latest version and try again',
     );
   }
-  return stored;
+  return { id: toNumber(row.id), stored };
+}
+
+/** What `insert ... returning id` answers: `{ id }` from pg, the id from SQLite. */
+function idOf(inserted: unknown): number {
+  return toNumber(
+    typeof inserted === 'object' && inserted !== null
+      ? (inserted as { id: unknown }).id
+      : inserted,
+  );
 }
 
 // Far below the bound-parameter limits of SQLite (32766) and PostgreSQL.

@@ -48,6 +48,26 @@ describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
     expect(await queue.claim()).toBeUndefined();
   });
 
+  it('gives each controller its own share: a backlog of one does not hold up another', async () => {
+    const { queue } = await setup();
+    for (let i = 0; i < 50; i++) await queue.enqueue(`destination/d${i}`);
+    advance(1);
+    await queue.enqueue('resource/example.org/Thing/default/late-comer');
+
+    // Without a share, the oldest key in the whole queue comes first.
+    const any = await queue.claim();
+    expect(any?.key).toBe('destination/d0');
+
+    const mine = await queue.claim({ queue: 'resource' });
+    expect(mine?.key).toBe('resource/example.org/Thing/default/late-comer');
+    expect(await queue.claim({ queue: 'resource' })).toBeUndefined();
+    expect(await queue.nextDueInMs('resource')).toBeGreaterThan(0);
+    expect(await queue.nextDueInMs('destination')).toBe(0);
+    expect((await queue.claim({ queue: 'destination' }))?.key).toBe(
+      'destination/d1',
+    );
+  });
+
   it('claims the earliest due key first and nothing before it is due', async () => {
     const { queue } = await setup();
     await queue.enqueue('late', { delayMs: 2000 });

@@ -62,7 +62,7 @@ export class DatabaseWorkQueue implements WorkQueue {
     const knex = this.#knex;
     const col = (name: string) => knex.ref(`${QUEUE_TABLE}.${name}`);
     await knex(QUEUE_TABLE)
-      .insert({ key, due_at: due, attempts: 0 })
+      .insert({ key, queue: shareOf(key), due_at: due, attempts: 0 })
       .onConflict('key')
       .merge({
         due_at: knex.raw('CASE WHEN ? IS NULL AND ? > ? THEN ? ELSE ? END', [
@@ -88,15 +88,17 @@ export class DatabaseWorkQueue implements WorkQueue {
 
   async claim(options?: {
     leaseMs?: number;
+    queue?: string;
   }): Promise<ClaimedItem | undefined> {
     const now = this.#now();
     // A lease must end in the future, or the claim would be free at once.
     const leaseUntil =
       now + Math.max(1, Math.ceil(options?.leaseMs ?? DEFAULT_LEASE_MS));
     const token = randomUUID();
+    const share = options?.queue;
     const claimed = isPostgres(this.#knex)
-      ? await this.#claimSkipLocked(now, leaseUntil, token)
-      : await this.#claimConditionally(now, leaseUntil, token);
+      ? await this.#claimSkipLocked(now, leaseUntil, token, share)
+      : await this.#claimConditionally(now, leaseUntil, token, share);
     return claimed && { key: claimed.key, attempts: claimed.attempts, token };
   }
 
@@ -141,8 +143,10 @@ export class DatabaseWorkQueue implements WorkQueue {
       });
   }
 
-  async nextDueInMs(): Promise<number | undefined> {
-    const row = await this.#knex(QUEUE_TABLE).min({ next: 'due_at' }).first();
+  async nextDueInMs(queue?: string): Promise<number | undefined> {
+    const row = await inShare(this.#knex(QUEUE_TABLE), queue)
+      .min({ next: 'due_at' })
+      .first();
     if (row?.next === null || row?.next === undefined) {
       return undefined;
     }
@@ -184,9 +188,14 @@ export class DatabaseWorkQueue implements WorkQueue {
   }
 
   /** PostgreSQL: concurrent claimers skip each other's rows instead of waiting. */
-  async #claimSkipLocked(now: number, leaseUntil: number, token: string) {
+  async #claimSkipLocked(
+    now: number,
+    leaseUntil: number,
+    token: string,
+    share?: string,
+  ) {
     const knex = this.#knex;
-    const next = knex(QUEUE_TABLE)
+    const next = inShare(knex(QUEUE_TABLE), share)
       .select('key')
       .where('due_at', '<=', now)
       .orderBy([{ column: 'due_at' }, { column: 'key' }])
@@ -204,9 +213,17 @@ export class DatabaseWorkQueue implements WorkQueue {
    * Elsewhere (SQLite): pick, then claim only if the row is still as seen, so
    * of two processes sharing the file only one wins; the loser tries again.
    */
-  async #claimConditionally(now: number, leaseUntil: number, token: string) {
+  async #claimConditionally(
+    now: number,
+    leaseUntil: number,
+    token: string,
+    share?: string,
+  ) {
     for (let race = 0; race < CLAIM_RACES; race++) {
-      const row: QueueRow | undefined = await this.#knex(QUEUE_TABLE)
+      const row: QueueRow | undefined = await inShare(
+        this.#knex(QUEUE_TABLE),
+        share,
+      )
         .where('due_at', '<=', now)
         .orderBy([{ column: 'due_at' }, { column: 'key' }])
         .first();
@@ -227,6 +244,15 @@ export class DatabaseWorkQueue implements WorkQueue {
     }
     return undefined;
   }
+}
+
+/** A key's share of the queue: its controller, the key's first segment. */
+function shareOf(key: string): string {
+  return key.split('/', 1)[0];
+}
+
+function inShare(query: Knex.QueryBuilder, share: string | undefined) {
+  return share === undefined ? query : query.where('queue', share);
 }
 
 function claimedBy(token: string, leaseUntil: number) {

@@ -98,8 +98,15 @@ export interface ObjectStore {
 export interface WorkQueue {
   /** Adds the key, or moves it earlier if it is already waiting. */
   enqueue(key: string, options?: { delayMs?: number }): Promise<void>;
-  /** Claims one due key, or returns undefined when none is due. */
-  claim(options?: { leaseMs?: number }): Promise<ClaimedItem | undefined>;
+  /**
+   * Claims one due key, or returns undefined when none is due. With
+   * `queue`, only from that share: the keys whose first segment it is
+   * (`work` for `work/ns/name`), so each controller drains its own.
+   */
+  claim(options?: {
+    leaseMs?: number;
+    queue?: string;
+  }): Promise<ClaimedItem | undefined>;
   /** Done: removed, unless enqueued again since the claim. */
   complete(item: ClaimedItem): Promise<void>;
   /**
@@ -109,8 +116,8 @@ export interface WorkQueue {
   renew(item: ClaimedItem, leaseMs: number): Promise<boolean>;
   /** Failed: due again after `delayMs`, with attempts + 1. */
   retry(item: ClaimedItem, delayMs: number): Promise<void>;
-  /** Milliseconds until the next key is due (undefined when empty). */
-  nextDueInMs(): Promise<number | undefined>;
+  /** Milliseconds until the next key (of a share) is due; undefined when none. */
+  nextDueInMs(queue?: string): Promise<number | undefined>;
   size(): Promise<number>;
   /**
    * Runs `fn` while no other process sharing the queue runs one under the
