@@ -12,15 +12,15 @@ import { EVENT_KIND, POD_KIND } from '../admission/kinds';
 import { LOGS_FIELD } from '../controllers/pipelineRuns';
 import type { KindInfo } from '../admission/types';
 import type { ObjectStore } from '../store/types';
-import { authorize } from './authorization';
+import { authorize } from '../permissions/authorize';
 import { labelSelectorOf } from './query';
 import {
   badRequest,
   methodNotAllowed,
   notFound,
   resourceName,
-  routeNotFound,
-} from './status';
+} from '../objects/errors';
+import { routeNotFound } from './status';
 
 const KINDS: Record<string, KindInfo> = { pods: POD_KIND, events: EVENT_KIND };
 

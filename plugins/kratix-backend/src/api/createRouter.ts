@@ -22,13 +22,17 @@ import { serveWatch, watchParamsOf } from './watch';
 import { labelSelectorParamOf } from './query';
 import { schedulingQueries } from './schedulingQueries';
 import { coreV1Router } from './coreV1';
-import { authorize } from './authorization';
-import { applyBodyParser, objectBodyParsers, readObjectBody } from './body';
-import { isPlainObject, MERGE_PATCH_CONTENT_TYPE } from './mergePatch';
+import { authorize } from '../permissions/authorize';
+import {
+  applyBodyParser,
+  MERGE_PATCH_CONTENT_TYPE,
+  objectBodyParsers,
+  readObjectBody,
+} from './body';
+import { badRequest, methodNotAllowed } from '../objects/errors';
+import { isPlainObject } from '../objects/mergePatch';
 import { apiVersionOf } from '../objects/ObjectOperations';
 import {
-  badRequest,
-  methodNotAllowed,
   notFoundHandler,
   routeNotFound,
   statusErrorHandler,

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { ListOptions } from '../store/types';
 import { selectorOf } from '../objects/objectService';
-import { badRequest } from './status';
+import { badRequest } from '../objects/errors';
 
 /** `?labelSelector=` as given (once), or undefined when absent or empty. */
 export function labelSelectorParamOf(req: Request): string | undefined {

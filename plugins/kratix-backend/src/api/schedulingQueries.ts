@@ -21,7 +21,8 @@ import {
   WORK_KIND,
 } from '../admission/kinds';
 import type { ObjectStore } from '../store/types';
-import { badRequest, notFound, StatusError } from './status';
+import { badRequest, notFound } from '../objects/errors';
+import { StatusError } from './status';
 
 const WORKS = kindInfo(WORK_KIND.kind)!;
 const DESTINATIONS = kindInfo(DESTINATION_KIND.kind)!;

@@ -10,7 +10,8 @@ import {
   AlreadyExistsError,
   ResourceVersionConflictError,
 } from '../store/errors';
-import { notFound, StatusError, toStatus } from './status';
+import { notFound } from '../objects/errors';
+import { StatusError, toStatus } from './status';
 
 describe('toStatus', () => {
   it.each([

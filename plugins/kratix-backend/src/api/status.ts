@@ -1,16 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
 import {
-  KratixAlreadyExistsError,
-  KratixBadRequestError,
-  KratixConflictError,
   KratixFieldCause,
-  KratixMethodNotAllowedError,
-  KratixNotFoundError,
   KratixObjectError,
 } from '@kratix-backstage/plugin-kratix-node';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { KindInfo } from '../admission/types';
 
 /** One failing field, as in Kubernetes' `StatusCause`. */
 export type StatusCause = KratixFieldCause;
@@ -49,56 +43,6 @@ export interface Status {
  */
 export class StatusError extends KratixObjectError {}
 
-/** `promises.platform.kratix.io`: how Kubernetes names a resource type. */
-export function resourceName(kind: KindInfo): string {
-  return kind.group ? `${kind.plural}.${kind.group}` : kind.plural;
-}
-
-export function notFound(kind: KindInfo, name: string): KratixObjectError {
-  return new KratixNotFoundError(`${resourceName(kind)} "${name}" not found`, {
-    name,
-    group: kind.group,
-    kind: kind.plural,
-  });
-}
-
-export function alreadyExists(
-  kind: KindInfo,
-  name: string,
-  cause?: unknown,
-): KratixObjectError {
-  return new KratixAlreadyExistsError(
-    `${resourceName(kind)} "${name}" already exists`,
-    { name, group: kind.group, kind: kind.plural },
-    cause,
-  );
-}
-
-export function conflict(
-  kind: KindInfo,
-  name: string,
-  cause?: unknown,
-): KratixObjectError {
-  return new KratixConflictError(
-    `Operation cannot be fulfilled on ${resourceName(
-      kind,
-    )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, group: kind.group, kind: kind.plural },
-    cause,
-  );
-}
-
-export function methodNotAllowed(kind?: KindInfo): KratixObjectError {
-  return new KratixMethodNotAllowedError(
-    kind
-      ? `${resourceName(
-          kind,
-        )} are written only by the Kratix engine: the server does not allow this method on the requested resource`
-      : 'the server does not allow this method on the requested resource',
-    kind ? { group: kind.group, kind: kind.plural } : undefined,
-  );
-}
-
 export function unsupportedMediaType(
   contentType: string | undefined,
   supported: string[],
@@ -110,10 +54,6 @@ export function unsupportedMediaType(
       ', ',
     )}${contentType ? ` (got ${contentType})` : ''}`,
   );
-}
-
-export function badRequest(message: string, details?: StatusDetails) {
-  return new KratixBadRequestError(message, details);
 }
 
 /** The route exists in no form: Kubernetes' answer for an unknown path. */

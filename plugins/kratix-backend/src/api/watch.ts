@@ -3,7 +3,8 @@ import {
   KratixWatch,
 } from '@kratix-backstage/plugin-kratix-node';
 import { Request, Response } from 'express';
-import { badRequest, toStatus } from './status';
+import { badRequest } from '../objects/errors';
+import { toStatus } from './status';
 
 /** The HTTP side of `?watch=true`: what the object service does not decide. */
 export interface WatchParams {

@@ -10,14 +10,14 @@ import type {
   ObjectStore,
   PageOptions,
 } from '../store/types';
-import { applyMergePatch, isPlainObject } from '../api/mergePatch';
+import { applyMergePatch, isPlainObject } from './mergePatch';
 import {
   alreadyExists,
   badRequest,
   conflict,
   methodNotAllowed,
   notFound,
-} from '../api/status';
+} from './errors';
 import {
   KratixAppliedItem,
   KratixAlreadyExistsError,

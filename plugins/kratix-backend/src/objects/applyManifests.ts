@@ -3,11 +3,11 @@ import type { KindInfo, KindRegistry } from '../admission/types';
 import {
   writePermissionForApiVersion,
   writePermissionForKind,
-} from '../api/authorization';
-import { parseYamlDocuments } from '../api/body';
-import { isPlainObject } from '../api/mergePatch';
+} from '../permissions/authorize';
+import { parseYamlDocuments } from './yamlDocuments';
+import { isPlainObject } from './mergePatch';
 import { ObjectOperations } from './ObjectOperations';
-import { badRequest, toStatus } from '../api/status';
+import { badRequest } from './errors';
 import {
   KratixAppliedItem as AppliedItem,
   KratixApplyResult as ApplyResult,
@@ -120,18 +120,16 @@ function failedAt(
   error: unknown,
   applied: AppliedItem[],
 ): KratixObjectError {
-  let base: KratixObjectError;
-  if (error instanceof KratixObjectError) {
-    base = error;
-  } else {
-    const status = toStatus(error);
-    base = new KratixObjectError(
-      status.code,
-      status.reason ?? 'InternalError',
-      status.message ?? '',
-      status.details,
-    );
-  }
+  const base =
+    error instanceof KratixObjectError
+      ? error
+      : new KratixObjectError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
   const metadata = isPlainObject(manifest.object.metadata)
     ? manifest.object.metadata
     : {};

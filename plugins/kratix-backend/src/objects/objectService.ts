@@ -28,9 +28,9 @@ import {
 } from '@kratix-backstage/plugin-kratix-node';
 import { InputError } from '@backstage/errors';
 import { applyManifests } from './applyManifests';
-import { authorize, writePermissionForKind } from '../api/authorization';
-import { applyMergePatch, isPlainObject } from '../api/mergePatch';
-import { resourceName } from '../api/status';
+import { authorize, writePermissionForKind } from '../permissions/authorize';
+import { applyMergePatch, isPlainObject } from './mergePatch';
+import { resourceName } from './errors';
 import { ObjectAuthorizer } from '../permissions/objectAuthorizer';
 import { apiVersionOf, ObjectOperations } from './ObjectOperations';
 import { PROMISE_KIND } from '../admission/kinds';

@@ -34,8 +34,8 @@ import {
   authorize,
   describePrincipal,
   writePermissionForKind,
-} from '../api/authorization';
-import { resourceName } from '../api/status';
+} from './authorize';
+import { resourceName } from '../objects/errors';
 import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
 import { PROMISE_KIND } from '../admission/kinds';
 import type { KindInfo } from '../admission/types';

@@ -1,6 +1,3 @@
-/** The media type of a JSON merge patch (RFC 7386). */
-export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json';
-
 export function isPlainObject(
   value: unknown,
 ): value is Record<string, unknown> {
