@@ -104,7 +104,9 @@ async function setup(permissions = policy([])) {
     spec: {},
   });
   // The kind registry follows the store's feed: wait for the Promise's kind.
+  const deadline = Date.now() + 5000;
   while (!kinds.byKind('marketplace.kratix.io/v1alpha1', 'elastic-cloud')) {
+    if (Date.now() > deadline) throw new Error('the Promise kind never came');
     await new Promise(r => setTimeout(r, 10));
   }
   const router = await createRouter({
