@@ -11,6 +11,7 @@ import {
   KubeObject,
   PromiseObject,
   WorkPlacementObject,
+  parseApiVersion,
 } from '@kratix-backstage/plugin-kratix-common';
 import { REQUESTED_BY_ANNOTATION } from '@kratix-backstage/plugin-kratix-node';
 import { parseAllDocuments } from 'yaml';
@@ -212,7 +213,7 @@ export function requestEntity(
 ): Entity {
   const { object, promiseName } = request;
   const { name, namespace = NAMESPACE } = object.metadata;
-  const [group] = object.apiVersion.split('/');
+  const { group } = parseApiVersion(object.apiVersion);
   const owner =
     object.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? options.owner;
   return {

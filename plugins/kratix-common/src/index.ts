@@ -5,6 +5,8 @@
  * @packageDocumentation
  */
 export * from './types';
+export * from './apiVersion';
+export * from './wellKnown';
 export * from './annotations';
 export * from './status';
 export * from './permissions';

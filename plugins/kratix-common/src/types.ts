@@ -171,11 +171,3 @@ export interface DestinationCandidate {
   /** Being deleted: never receives anything new. */
   deleting?: boolean;
 }
-
-export const LABEL_WORK = 'kratix.io/work';
-export const LABEL_WORKLOAD_GROUP_ID = 'kratix.io/workload-group-id';
-export const LABEL_PIPELINE_NAME = 'kratix.io/pipeline-name';
-export const LABEL_MISPLACED = 'kratix.io/misplaced';
-export const LABEL_DRY_RUN = 'kratix.io/dry-run';
-export const LABEL_PROMISE_NAME = 'kratix.io/promise-name';
-export const LABEL_RESOURCE_NAME = 'kratix.io/resource-name';

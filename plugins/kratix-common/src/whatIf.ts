@@ -8,11 +8,10 @@ import type { WorkGroupStatus, WorkStatus } from './status';
 import {
   DestinationCandidate,
   DestinationObject,
-  LABEL_DRY_RUN,
-  LABEL_RESOURCE_NAME,
   Labels,
   WorkObject,
 } from './types';
+import { LABEL_DRY_RUN, LABEL_RESOURCE_NAME } from './wellKnown';
 
 /** What the scheduling core needs of a Destination object. */
 export function toCandidate(d: DestinationObject): DestinationCandidate {

@@ -25,7 +25,7 @@ export const EXAMPLES = path.resolve(__dirname, '../../../../examples');
  * A real backend with the Kratix plugin (tutorial start: worker-1) and the
  * object service it binds, as another plugin's module sees it.
  */
-export async function startKratix(options: { workers?: number } = {}) {
+export async function startKratix() {
   const stateStoreRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kratix-cat-'));
   let objects: KratixObjectService | undefined;
   let credentials: (() => Promise<BackstageCredentials>) | undefined;
@@ -51,7 +51,6 @@ export async function startKratix(options: { workers?: number } = {}) {
           kratix: {
             bootstrap: [path.join(EXAMPLES, 'platform/worker-1.yaml')],
             filesystemStateStore: { rootDir: stateStoreRoot },
-            engine: { workers: options.workers ?? 2 },
           },
         },
       }),

@@ -1,13 +1,15 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import {
+  DESTINATION_FINALIZER,
   DestinationObject,
+  CLEANUP_FINALIZER,
   KubeObject,
   PromiseObject,
   Selector,
-  validateLabels,
   validateLabelKey,
   validateLabelValue,
+  validateLabels,
 } from '@kratix-backstage/plugin-kratix-common';
 import { Admission, KindInfo } from './types';
 import type { ObjectStore } from '../store/types';
@@ -21,25 +23,6 @@ import {
   promiseApiKind,
   sameKind,
 } from './kinds';
-
-/** Finalizers the engine needs to clean up before an object may go. */
-export const FINALIZER = 'kratix.io/cleanup';
-/** Kratix's names, where a platform team's scripts may look for them. */
-export const WORK_FINALIZER = 'kratix.io/work-cleanup';
-export const PLACEMENT_FINALIZER =
-  'finalizers.workplacement.kratix.io/repo-cleanup';
-/** Only in `filepath.mode: none`, where `.kratix/` state files exist. */
-export const PLACEMENT_DOT_FILES_FINALIZER =
-  'finalizers.workplacement.kratix.io/kratix-dot-files-cleanup';
-/** Only on Destinations with `cleanup: all`: nothing else waits for them. */
-export const DESTINATION_FINALIZER = 'kratix.io/destination-cleanup';
-export const ENGINE_FINALIZERS = [
-  FINALIZER,
-  WORK_FINALIZER,
-  PLACEMENT_FINALIZER,
-  PLACEMENT_DOT_FILES_FINALIZER,
-  DESTINATION_FINALIZER,
-];
 
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -259,13 +242,14 @@ export class EngineAdmission implements Admission {
       // What the client sent, as in Kubernetes: `finalizers: null` in a
       // merge patch removes them (apply keeps what it did not set).
       const finalizers = new Set(copy.metadata.finalizers ?? []);
-      if (!previous?.metadata.deletionTimestamp) finalizers.add(FINALIZER);
+      if (!previous?.metadata.deletionTimestamp)
+        finalizers.add(CLEANUP_FINALIZER);
       copy.metadata.finalizers = [...finalizers];
     } else if (sameKind(kind, DESTINATION_KIND)) {
       // As Kratix: only `cleanup: all` has anything to do before the
       // Destination goes; with `none` its placements and files stay.
       const finalizers = new Set(copy.metadata.finalizers ?? []);
-      finalizers.delete(FINALIZER);
+      finalizers.delete(CLEANUP_FINALIZER);
       const cleanupAll = (copy as DestinationObject).spec?.cleanup === 'all';
       if (previous?.metadata.deletionTimestamp) {
         // Deleting: a finalizer may be removed, never added.

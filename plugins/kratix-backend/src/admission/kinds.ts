@@ -2,6 +2,7 @@ import {
   KRATIX_GROUP,
   KRATIX_VERSION,
   PromiseObject,
+  parseApiVersion,
 } from '@kratix-backstage/plugin-kratix-common';
 import { ObjectStore } from '../store/types';
 import { KindInfo, KindRegistry } from './types';
@@ -153,17 +154,14 @@ export class InMemoryKindRegistry implements KindRegistry {
   }
 
   byKind(apiVersion: string, kind: string) {
-    const slash = apiVersion.indexOf('/');
+    const { group, version } = parseApiVersion(apiVersion);
     return (
       this.list().find(
         k =>
           (k.group ? `${k.group}/${k.version}` : k.version) === apiVersion &&
           k.kind === kind,
       ) ??
-      this.servedVersion(
-        k => k.group === apiVersion.slice(0, slash) && k.kind === kind,
-        apiVersion.slice(slash + 1),
-      )
+      this.servedVersion(k => k.group === group && k.kind === kind, version)
     );
   }
 

@@ -1,4 +1,7 @@
-import { DestinationObject } from '@kratix-backstage/plugin-kratix-common';
+import {
+  DestinationObject,
+  LABEL_DESTINATION,
+} from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
 import { EngineContext, ReconcileResult } from './context';
 import { Controller, specChanged } from './controller';
@@ -15,7 +18,6 @@ import {
   writeStatus,
   deleteIfExists,
 } from './objects';
-import { LABEL_DESTINATION } from './workController';
 import { StateStoreError } from './stateStores';
 
 /** Destinations whose state store is unreachable are checked again this often. */

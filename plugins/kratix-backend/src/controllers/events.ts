@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
+import {
+  KubeObject,
+  LABEL_INVOLVED_UID,
+} from '@kratix-backstage/plugin-kratix-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { ObjectStore } from '../store/types';
 import { AlreadyExistsError } from '../store/errors';
@@ -17,12 +20,6 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = {
   ttlMs: 60 * 60 * 1000,
   perObject: 50,
 };
-
-/**
- * Ours, not Kubernetes': finds an object's events without scanning its
- * namespace. A uid is a valid label value; a name may not be.
- */
-export const LABEL_INVOLVED_UID = 'kratix.backstage.io/involved-uid';
 
 const COMPONENT = 'kratix-platform-controller-manager';
 /** How often expired events of every object (deleted ones too) are swept. */

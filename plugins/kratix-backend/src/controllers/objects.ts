@@ -1,12 +1,15 @@
 import {
   Condition,
+  ENGINE_FINALIZERS,
   KubeObject,
+  LABEL_MANUAL_RECONCILIATION,
   LabelRequirement,
   Labels,
+  parseApiVersion,
 } from '@kratix-backstage/plugin-kratix-common';
 import { NotFoundError } from '@backstage/errors';
 import { ObjectKey, ObjectStore } from '../store/types';
-import { ENGINE_FINALIZERS } from '../admission/admission';
+import { jsonEqual } from '../store/json';
 
 /** Label equality requirements for store.list. */
 export function labelsEqual(labels: Labels): LabelRequirement[] {
@@ -15,10 +18,6 @@ export function labelsEqual(labels: Labels): LabelRequirement[] {
     operator: 'Equals',
     values: [value],
   }));
-}
-
-export function isEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -48,7 +47,7 @@ export async function writeStatus(
   object: KubeObject,
   status: Record<string, unknown>,
 ): Promise<KubeObject> {
-  if (isEqual(object.status ?? {}, status)) return object;
+  if (jsonEqual(object.status ?? {}, status)) return object;
   return store.updateStatus({ ...object, status });
 }
 
@@ -61,31 +60,6 @@ export async function removeFinalizer(store: ObjectStore, object: KubeObject) {
   await store.update({
     ...object,
     metadata: { ...object.metadata, finalizers },
-  });
-}
-
-/** Create the object, or update it when its spec or labels differ. */
-export async function upsert(
-  store: ObjectStore,
-  desired: KubeObject,
-  key: { group: string; kind: string },
-) {
-  const existing = await store.get({
-    ...key,
-    namespace: desired.metadata.namespace,
-    name: desired.metadata.name,
-  });
-  if (!existing) return store.create(desired);
-  if (
-    isEqual(existing.spec, desired.spec) &&
-    isEqual(existing.metadata.labels ?? {}, desired.metadata.labels ?? {})
-  ) {
-    return existing;
-  }
-  return store.update({
-    ...existing,
-    spec: desired.spec,
-    metadata: { ...existing.metadata, labels: desired.metadata.labels },
   });
 }
 
@@ -102,9 +76,6 @@ export async function deleteIfExists(store: ObjectStore, key: ObjectKey) {
   }
 }
 
-/** Kratix's label for "run the workflows again now"; removed once they ran. */
-export const LABEL_MANUAL_RECONCILIATION = 'kratix.io/manual-reconciliation';
-
 export function wantsManualReconciliation(object: KubeObject) {
   return object.metadata.labels?.[LABEL_MANUAL_RECONCILIATION] === 'true';
 }
@@ -116,9 +87,7 @@ export async function clearManualReconciliation(
 ) {
   if (!wantsManualReconciliation(object)) return object;
   const fresh = await store.get({
-    group: object.apiVersion.includes('/')
-      ? object.apiVersion.split('/')[0]
-      : '',
+    group: parseApiVersion(object.apiVersion).group,
     kind: object.kind,
     namespace: object.metadata.namespace,
     name: object.metadata.name,

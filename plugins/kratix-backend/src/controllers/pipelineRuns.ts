@@ -3,8 +3,11 @@ import {
   KRATIX_SYSTEM_NAMESPACE,
   KubeObject,
   LABEL_PIPELINE_NAME,
+  LABEL_PROMISE_ID,
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
+  LABEL_WORKFLOW_ACTION,
+  LABEL_WORKFLOW_TYPE,
   PipelineObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { ContainerRun, PipelineResult } from '../pipelines/runPipeline';
@@ -12,11 +15,6 @@ import { LogTail } from '../pipelines/logTail';
 import type { ObjectStore } from '../store/types';
 import { POD_KIND } from '../admission/kinds';
 import { deleteIfExists, labelsEqual } from './objects';
-
-/** The labels Kratix puts on its pipeline pods. */
-export const LABEL_PROMISE_ID = 'kratix-promise-id';
-export const LABEL_WORKFLOW_TYPE = 'kratix.io/workflow-type';
-export const LABEL_WORKFLOW_ACTION = 'kratix.io/workflow-action';
 
 /**
  * Where each container's output is kept on the stored Pod. The API leaves

@@ -2,7 +2,9 @@ import { stringify } from 'yaml';
 import {
   KRATIX_SYSTEM_NAMESPACE,
   LABEL_PROMISE_NAME,
+  LABEL_PROMISE_VERSION,
   LABEL_RESOURCE_NAME,
+  LABEL_WORK_TYPE,
   PromiseObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { workloadGroupId } from '../pipelines/workloadGroups';
@@ -12,14 +14,13 @@ import { PROMISE_KIND, sameKind } from '../admission/kinds';
 import {
   clearManualReconciliation,
   deleteIfExists,
-  isEqual,
   removeFinalizer,
   setCondition,
   wantsManualReconciliation,
   writeStatus,
 } from './objects';
+import { jsonEqual } from '../store/json';
 import {
-  LABEL_WORK_TYPE,
   buildWork,
   mergeStatus,
   promiseSelectors,
@@ -71,8 +72,6 @@ const UNAVAILABLE = {
 /** A safety net: a required Promise becoming Available enqueues us too. */
 const REQUIREMENTS_RETRY_MS = 30_000;
 const REQUIREMENT_INSTALLED = 'Requirement installed';
-/** Kratix reads a Promise's version from this label. */
-export const LABEL_PROMISE_VERSION = 'kratix.io/promise-version';
 
 /**
  * Kratix's `spec.requiredPromises`: each must exist, at the version asked
@@ -213,7 +212,7 @@ async function reconcilePromise(
     // Kratix: nothing is installed, and requests wait, until they are.
     status.status = 'Unavailable';
     status.conditions = setCondition(status.conditions, UNAVAILABLE);
-    if (!isEqual(promise.status?.requiredPromises, requirements.statuses)) {
+    if (!jsonEqual(promise.status?.requiredPromises, requirements.statuses)) {
       for (const r of requirements.statuses.filter(
         x => x.state !== REQUIREMENT_INSTALLED,
       )) {

@@ -1,6 +1,7 @@
 import {
   DestinationObject,
   KRATIX_API_VERSION,
+  LABEL_DESTINATION,
   LABEL_MISPLACED,
   LABEL_PIPELINE_NAME,
   LABEL_PROMISE_NAME,
@@ -8,6 +9,8 @@ import {
   LABEL_WORK,
   LABEL_WORKLOAD_GROUP_ID,
   Labels,
+  PLACEMENT_DOT_FILES_FINALIZER,
+  PLACEMENT_FINALIZER,
   WorkGroupStatus,
   WorkObject,
   WorkPlacementObject,
@@ -28,23 +31,17 @@ import { ObjectChange } from '../store/types';
 import { Controller, specChanged } from './controller';
 import { IndexedGroup, SchedulingIndex } from './schedulingIndex';
 import {
-  PLACEMENT_DOT_FILES_FINALIZER,
-  PLACEMENT_FINALIZER,
-} from '../admission/admission';
-import {
-  isEqual,
   labelsEqual,
   removeFinalizer,
   setCondition,
   writeStatus,
   deleteIfExists,
 } from './objects';
+import { jsonEqual } from '../store/json';
 import { ReconcileKey, encodeKey } from './keys';
 
 /** Kratix re-queues unscheduled Works every 60 s; so do we, as a safety net. */
 export const UNSCHEDULED_RETRY_MS = 60_000;
-/** Kratix's label naming a WorkPlacement's destination. */
-export const LABEL_DESTINATION = 'kratix.io/targetDestinationName';
 
 /** Kratix's reason for a placement whose destination no longer matches. */
 export const MISPLACED_REASON = 'DestinationSelectorMismatch';
@@ -108,7 +105,7 @@ class WorkSchedule {
       ? this.index.upsertDestination(after)
       : this.index.removeDestination(object.metadata.name);
     const { refs } = this.index.affectedByDestinationChange(before, after);
-    return { refs, changed: !isEqual(before, after) };
+    return { refs, changed: !jsonEqual(before, after) };
   }
 }
 
@@ -300,8 +297,8 @@ async function reconcileWork(
       if (!current) {
         await ctx.store.create(placement);
       } else if (
-        !isEqual(current.spec, placement.spec) ||
-        !isEqual(current.metadata.labels, placement.metadata.labels)
+        !jsonEqual(current.spec, placement.spec) ||
+        !jsonEqual(current.metadata.labels, placement.metadata.labels)
       ) {
         await ctx.store.update({
           ...current,

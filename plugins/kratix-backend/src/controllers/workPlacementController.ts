@@ -1,5 +1,6 @@
 import {
   DestinationObject,
+  LABEL_DESTINATION,
   LABEL_MISPLACED,
   LABEL_PIPELINE_NAME,
   WorkPlacementObject,
@@ -24,7 +25,7 @@ import {
   setCondition,
   writeStatus,
 } from './objects';
-import { LABEL_DESTINATION, MISPLACED_REASON } from './workController';
+import { MISPLACED_REASON } from './workController';
 import { ResourceVersionConflictError } from '../store/errors';
 
 function placementInput(p: WorkPlacementObject) {

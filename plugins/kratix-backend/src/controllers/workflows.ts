@@ -5,9 +5,11 @@ import {
   LABEL_PIPELINE_NAME,
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
+  LABEL_WORK_TYPE,
   PipelineObject,
   PromiseObject,
   TaggedSelector,
+  WORK_FINALIZER,
   WorkObject,
   WorkloadGroup,
 } from '@kratix-backstage/plugin-kratix-common';
@@ -15,17 +17,14 @@ import { runPipeline } from '../pipelines/runPipeline';
 import { kratixEnv } from '../pipelines/kratixEnv';
 import { EngineContext } from './context';
 import { KindInfo } from '../admission/types';
-import { WORK_FINALIZER } from '../admission/admission';
 import {
   labelsEqual,
-  isEqual,
   deleteIfExists,
   setCondition,
   writeStatus,
 } from './objects';
+import { jsonEqual } from '../store/json';
 import { WORK_KIND } from '../admission/kinds';
-
-export const LABEL_WORK_TYPE = 'kratix.io/work-type';
 
 export type WorkflowOutcome =
   | { ok: true; works: WorkObject[]; status: Record<string, unknown> }
@@ -299,8 +298,8 @@ export async function syncWorks(
         metadata: { ...work.metadata, finalizers: [WORK_FINALIZER] },
       });
     } else if (
-      !isEqual(current.spec, work.spec) ||
-      !isEqual(current.metadata.labels, work.metadata.labels)
+      !jsonEqual(current.spec, work.spec) ||
+      !jsonEqual(current.metadata.labels, work.metadata.labels)
     ) {
       await ctx.store.update({
         ...current,

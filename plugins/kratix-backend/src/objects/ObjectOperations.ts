@@ -11,6 +11,7 @@ import type {
   PageOptions,
 } from '../store/types';
 import { applyMergePatch, isPlainObject } from './mergePatch';
+import { jsonEqual } from '../store/json';
 import {
   alreadyExists,
   badRequest,
@@ -597,27 +598,9 @@ function sameDesiredState(a: KubeObject, b: KubeObject): boolean {
   const { metadata: am, status: _as, ...af } = a;
   const { metadata: bm, status: _bs, ...bf } = b;
   return (
-    deepEqual(af, bf) &&
-    deepEqual(am.labels ?? {}, bm.labels ?? {}) &&
-    deepEqual(am.annotations ?? {}, bm.annotations ?? {}) &&
-    deepEqual(am.finalizers ?? [], bm.finalizers ?? [])
+    jsonEqual(af, bf) &&
+    jsonEqual(am.labels ?? {}, bm.labels ?? {}) &&
+    jsonEqual(am.annotations ?? {}, bm.annotations ?? {}) &&
+    jsonEqual(am.finalizers ?? [], bm.finalizers ?? [])
   );
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((v, i) => deepEqual(v, b[i]))
-    );
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ak = Object.keys(a).filter(k => a[k] !== undefined);
-    const bk = Object.keys(b).filter(k => b[k] !== undefined);
-    return ak.length === bk.length && ak.every(k => deepEqual(a[k], b[k]));
-  }
-  return false;
 }

@@ -10,6 +10,7 @@ import {
   KRATIX_GROUP,
   kratixPlatformManagePermission,
   kratixResourceRequestPermission,
+  parseApiVersion,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { KindInfo } from '../admission/types';
 import { KratixForbiddenError } from '@kratix-backstage/plugin-kratix-node';
@@ -28,7 +29,7 @@ export function writePermissionForKind(kind: KindInfo): BasicPermission {
 export function writePermissionForApiVersion(
   apiVersion: string,
 ): BasicPermission {
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+  const { group } = parseApiVersion(apiVersion);
   return group === KRATIX_GROUP
     ? kratixPlatformManagePermission
     : kratixResourceRequestPermission;

@@ -40,6 +40,7 @@ import { LAST_APPLIED_ANNOTATION } from '../objects/ObjectOperations';
 import { PROMISE_KIND } from '../admission/kinds';
 import type { KindInfo } from '../admission/types';
 import type { ObjectStore } from '../store/types';
+import { jsonEqual } from '../store/json';
 
 export type WriteAction = 'create' | 'update' | 'label' | 'delete';
 
@@ -291,30 +292,17 @@ export function updateActions(
 ): WriteAction[] {
   const { metadata: pm, status: _ps, ...pRest } = previous;
   const { metadata: nm, status: _ns, ...nRest } = next;
-  const same = (a: unknown, b: unknown) =>
-    JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  const same = (a: unknown, b: unknown) => jsonEqual(a ?? {}, b ?? {});
   const actions: WriteAction[] = [];
-  if (!same(sortKeys(pm.labels), sortKeys(nm.labels))) actions.push('label');
+  if (!same(pm.labels, nm.labels)) actions.push('label');
   if (
-    !same(sortKeys(pRest), sortKeys(nRest)) ||
-    !same(sortKeys(pm.annotations), sortKeys(nm.annotations)) ||
+    !same(pRest, nRest) ||
+    !same(pm.annotations, nm.annotations) ||
     !same(pm.finalizers, nm.finalizers)
   ) {
     actions.push('update');
   }
   return actions.length ? actions : ['update'];
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  }
-  return value;
 }
 
 /** Whether every value `partial` sets is so in `whole` (defaults aside). */
@@ -327,7 +315,7 @@ function containedIn(partial: unknown, whole: unknown): boolean {
       containedIn(v, (whole as Record<string, unknown>)[k]),
     );
   }
-  return JSON.stringify(partial) === JSON.stringify(whole);
+  return jsonEqual(partial, whole);
 }
 
 /**

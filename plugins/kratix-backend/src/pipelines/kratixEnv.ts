@@ -1,6 +1,7 @@
 import {
   KubeObject,
   PromiseObject,
+  parseApiVersion,
 } from '@kratix-backstage/plugin-kratix-common';
 
 export type WorkflowAction = 'configure' | 'delete';
@@ -22,7 +23,7 @@ export interface KratixEnvInput {
  */
 export function kratixEnv(input: KratixEnvInput): Record<string, string> {
   const { action, workflowType, promise, pipelineName, object } = input;
-  const [group, version] = splitApiVersion(object.apiVersion);
+  const { group, version } = parseApiVersion(object.apiVersion);
   const api = promise.spec?.api?.spec;
   const crdPlural =
     workflowType === 'promise' ? 'promises' : api?.names.plural ?? '';
@@ -42,12 +43,4 @@ export function kratixEnv(input: KratixEnvInput): Record<string, string> {
     KRATIX_CRD_PLURAL: crdPlural,
     KRATIX_CLUSTER_SCOPED: String(clusterScoped),
   };
-}
-
-/** `group/version`, or just `version` for the core group. */
-function splitApiVersion(apiVersion: string): [string, string] {
-  const slash = apiVersion.lastIndexOf('/');
-  return slash < 0
-    ? ['', apiVersion]
-    : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }

@@ -1,3 +1,4 @@
+import { parseApiVersion } from '@kratix-backstage/plugin-kratix-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import type { ObjectChange } from '../store/types';
@@ -15,8 +16,7 @@ export interface ChangesSignal {
 
 function kindOf(change: ObjectChange): string {
   const { apiVersion, kind } = change.object;
-  const slash = apiVersion.indexOf('/');
-  return `${slash < 0 ? '' : apiVersion.slice(0, slash)}/${kind}`;
+  return `${parseApiVersion(apiVersion).group}/${kind}`;
 }
 
 /**

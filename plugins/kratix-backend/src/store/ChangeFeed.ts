@@ -1,3 +1,4 @@
+import { parseApiVersion } from '@kratix-backstage/plugin-kratix-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KratixExpiredError } from '@kratix-backstage/plugin-kratix-node';
 import { Knex } from 'knex';
@@ -36,11 +37,10 @@ export async function recordChange(
   resourceVersion: number,
 ) {
   const { object, previous, type } = change;
-  const slash = object.apiVersion.indexOf('/');
   await tx<ChangeRow>(CHANGES_TABLE).insert({
     resource_version: resourceVersion,
     type,
-    group: slash < 0 ? '' : object.apiVersion.slice(0, slash),
+    group: parseApiVersion(object.apiVersion).group,
     kind: object.kind,
     namespace: object.metadata.namespace ?? '',
     name: object.metadata.name,
@@ -67,8 +67,7 @@ function toChange(row: ChangeRow): FeedChange {
 
 function matchesKinds(change: FeedChange, kinds?: WatchOptions['kinds']) {
   if (!kinds) return true;
-  const slash = change.object.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : change.object.apiVersion.slice(0, slash);
+  const { group } = parseApiVersion(change.object.apiVersion);
   return kinds.some(k => k.kind === change.object.kind && k.group === group);
 }
 

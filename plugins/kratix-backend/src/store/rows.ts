@@ -1,5 +1,9 @@
 import { InputError } from '@backstage/errors';
-import { KubeObject, Labels } from '@kratix-backstage/plugin-kratix-common';
+import {
+  KubeObject,
+  Labels,
+  parseApiVersion,
+} from '@kratix-backstage/plugin-kratix-common';
 import { ObjectKey } from './types';
 
 export const OBJECTS_TABLE = 'kratix_objects';
@@ -36,12 +40,6 @@ export function rowKey(key: ObjectKey): RowKey {
   };
 }
 
-/** `platform.kratix.io/v1alpha1` → `platform.kratix.io`; core `v1` → ''. */
-export function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
-
 export function keyOf(object: KubeObject): RowKey {
   if (!object || typeof object !== 'object' || !object.metadata) {
     throw new InputError('object must have metadata');
@@ -51,7 +49,7 @@ export function keyOf(object: KubeObject): RowKey {
     throw new InputError('object must have apiVersion, kind and metadata.name');
   }
   return rowKey({
-    group: groupOf(apiVersion),
+    group: parseApiVersion(apiVersion).group,
     kind,
     namespace: metadata.namespace || undefined,
     name: metadata.name,

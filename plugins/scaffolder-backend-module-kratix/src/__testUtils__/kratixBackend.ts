@@ -123,7 +123,6 @@ export async function startKratixBackend(
           kratix: {
             bootstrap: [path.join(EXAMPLES, 'platform/worker-1.yaml')],
             filesystemStateStore: { rootDir: stateStoreRoot },
-            engine: { workers: 2 },
             pipelines: {
               timeout: 30,
               images: {

@@ -3,6 +3,7 @@ import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Typography from '@material-ui/core/Typography';
 import type { DestinationObject, WorkPlacementObject } from '@kratix-backstage/plugin-kratix-common';
+import { LABEL_DESTINATION, LABEL_MISPLACED } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
 import { anyOf, useLiveData } from '../../lib/useLiveData';
@@ -21,7 +22,7 @@ export function DestinationView(props: { name: string }) {
         api.get<DestinationObject>(kratixPaths.destination(props.name)),
         api
           .list<WorkPlacementObject>(kratixPaths.workPlacements(), {
-            labelSelector: `kratix.io/targetDestinationName=${props.name}`,
+            labelSelector: `${LABEL_DESTINATION}=${props.name}`,
           })
           .then(l => l.items)
           .catch(() => undefined),
@@ -68,7 +69,7 @@ export function DestinationView(props: { name: string }) {
                 {p.spec?.promiseName}
                 {p.spec?.resourceName ? ` / ${p.metadata.namespace}/${p.spec.resourceName}` : ' dependencies'} (
                 {p.spec?.workloads?.length ?? 0} files)
-                {p.metadata.labels?.['kratix.io/misplaced'] === 'true' ? ' — misplaced' : ''}
+                {p.metadata.labels?.[LABEL_MISPLACED] === 'true' ? ' — misplaced' : ''}
               </Typography>
             </li>
           ))}

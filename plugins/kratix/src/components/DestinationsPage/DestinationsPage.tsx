@@ -22,6 +22,7 @@ import {
   LabelSelectorParseError,
   parseLabelSelector,
   WorkPlacementObject,
+  LABEL_DESTINATION,
 } from '@kratix-backstage/plugin-kratix-common';
 import { KubeList, kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
@@ -33,7 +34,6 @@ import { DestinationLabelControls } from './DestinationLabelControls';
 import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 
 const PAGE_SIZES = [25, 50, 100];
-const LABEL_TARGET_DESTINATION = 'kratix.io/targetDestinationName';
 
 /**
  * Every destination with its labels, readiness, state store and placements.
@@ -97,7 +97,7 @@ export function DestinationsPage() {
     const counts = new Map<string, number>();
     if (names.length === 0) return counts;
     const list = await api.list<WorkPlacementObject>(kratixPaths.workPlacements(), {
-      labelSelector: `${LABEL_TARGET_DESTINATION} in (${names.join(',')})`,
+      labelSelector: `${LABEL_DESTINATION} in (${names.join(',')})`,
     });
     for (const wp of list.items) {
       const d = wp.spec?.targetDestinationName;

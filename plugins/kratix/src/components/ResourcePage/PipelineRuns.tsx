@@ -9,6 +9,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import useAsync from 'react-use/esm/useAsync';
 import type { KubeObject } from '@kratix-backstage/plugin-kratix-common';
+import { LABEL_PIPELINE_NAME, LABEL_WORKFLOW_ACTION } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths } from '../../api/paths';
 import { KratixError } from '../common/KratixError';
@@ -102,8 +103,8 @@ export function PipelineRuns(props: { pods?: PodObject[]; namespace: string; err
           const labels = pod.metadata.labels ?? {};
           const rows = [
             <TableRow key={name}>
-              <TableCell>{labels['kratix.io/pipeline-name'] ?? name}</TableCell>
-              <TableCell>{labels['kratix.io/workflow-action'] ?? ''}</TableCell>
+              <TableCell>{labels[LABEL_PIPELINE_NAME] ?? name}</TableCell>
+              <TableCell>{labels[LABEL_WORKFLOW_ACTION] ?? ''}</TableCell>
               <TableCell>
                 <Phase phase={pod.status?.phase} />
               </TableCell>
