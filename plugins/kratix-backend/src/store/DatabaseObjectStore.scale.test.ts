@@ -3,6 +3,7 @@ import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from './__testUtils__/databases';
 import { DatabaseObjectStore } from './DatabaseObjectStore';
 import { OBJECTS_TABLE, rowKey, toRow } from './rows';
+import { LABELS_TABLE, labelRows } from './labelIndex';
 import { created } from './transitions';
 
 jest.setTimeout(120_000);
@@ -43,7 +44,16 @@ describe.each(databases.eachSupportedId())(
           object,
         );
       });
-      await (await database.getClient()).batchInsert(OBJECTS_TABLE, rows, 500);
+      const knex = await database.getClient();
+      await knex.batchInsert(OBJECTS_TABLE, rows, 500);
+      const ids = await knex(OBJECTS_TABLE).select('id', 'labels');
+      await knex.batchInsert(
+        LABELS_TABLE,
+        ids.flatMap(row =>
+          labelRows(Number(row.id), DESTINATION, JSON.parse(row.labels)),
+        ),
+        500,
+      );
 
       const started = Date.now();
       const all = await store.list(DESTINATION);

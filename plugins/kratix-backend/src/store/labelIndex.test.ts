@@ -1,0 +1,108 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  KubeObject,
+  LabelRequirement,
+  Labels,
+} from '@kratix-backstage/plugin-kratix-common';
+import { kratixTestDatabases } from '../__testUtils__/databases';
+import { initDatabase } from './__testUtils__/databases';
+import { DatabaseObjectStore } from './DatabaseObjectStore';
+import { LABELS_TABLE } from './labelIndex';
+
+jest.setTimeout(60_000);
+
+const databases = kratixTestDatabases();
+const POD = { group: '', kind: 'Pod' };
+
+function pod(name: string, labels: Labels, finalizers?: string[]): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'default',
+      labels,
+      ...(finalizers ? { finalizers } : {}),
+    },
+    spec: {},
+  };
+}
+
+const equals = (key: string, value: string): LabelRequirement => ({
+  key,
+  operator: 'Equals',
+  values: [value],
+});
+
+describe.each(databases.eachSupportedId())('the label index on %s', id => {
+  async function setup() {
+    const database = await initDatabase(databases, id);
+    const store = await DatabaseObjectStore.create({ database });
+    const knex = await database.getClient();
+    const select = async (...labelSelector: LabelRequirement[]) =>
+      (await store.list(POD, { namespace: 'default', labelSelector })).map(
+        o => o.metadata.name,
+      );
+    const page = async (...labelSelector: LabelRequirement[]) =>
+      (await store.listPage(POD, { labelSelector })).items.map(
+        o => o.metadata.name,
+      );
+    return { store, knex, select, page };
+  }
+
+  it('follows creates, relabels and deletes', async () => {
+    const { store, knex, select, page } = await setup();
+    await store.create(pod('a', { app: 'x', tier: 'web' }));
+    await store.create(pod('b', { app: 'x', tier: 'db' }, ['keep']));
+    await store.create(pod('c', { app: 'y' }));
+
+    expect(await select(equals('app', 'x'))).toEqual(['a', 'b']);
+    expect(await page(equals('app', 'x'), equals('tier', 'db'))).toEqual(['b']);
+    // Only some requirements need a label; the rest is matched on the object.
+    expect(
+      await select(equals('app', 'x'), {
+        key: 'tier',
+        operator: 'NotEquals',
+        values: ['web'],
+      }),
+    ).toEqual(['b']);
+
+    const a = (await store.get({ ...POD, namespace: 'default', name: 'a' }))!;
+    await store.update({
+      ...a,
+      metadata: { ...a.metadata, labels: { app: 'y' } },
+    });
+    expect(await select(equals('app', 'x'))).toEqual(['b']);
+    expect(await select(equals('app', 'y'))).toEqual(['a', 'c']);
+    expect(
+      await select({ key: 'tier', operator: 'Exists', values: [] }),
+    ).toEqual(['b']);
+
+    // A deletion waiting for its finalizer keeps the labels; the last
+    // finalizer's removal deletes the object and its labels.
+    await store.delete({ ...POD, namespace: 'default', name: 'b' });
+    expect(await select(equals('tier', 'db'))).toEqual(['b']);
+    const b = (await store.get({ ...POD, namespace: 'default', name: 'b' }))!;
+    await store.update({ ...b, metadata: { ...b.metadata, finalizers: [] } });
+    await store.delete({ ...POD, namespace: 'default', name: 'c' });
+    expect(await select(equals('app', 'x'))).toEqual([]);
+    expect(await select(equals('app', 'y'))).toEqual(['a']);
+    const rows = await knex(LABELS_TABLE).select('key', 'value');
+    expect(rows).toEqual([{ key: 'app', value: 'y' }]);
+  });
+
+  it('is filled from the objects already stored when it is created', async () => {
+    const { store, knex, select } = await setup();
+    await store.create(pod('old', { app: 'x' }));
+    const directory = resolvePackagePath(
+      '@kratix-backstage/plugin-kratix-backend',
+      'migrations',
+    );
+    // Back to before the index, then forward again: the migration fills it.
+    await knex.migrate.down({ directory });
+    expect(await knex.schema.hasTable(LABELS_TABLE)).toBe(false);
+    await knex.migrate.latest({ directory });
+
+    expect(await select(equals('app', 'x'))).toEqual(['old']);
+  });
+});
