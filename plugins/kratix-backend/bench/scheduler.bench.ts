@@ -23,6 +23,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
+  candidateDestinations,
   decideSchedule,
   DestinationCandidate,
   Labels,
@@ -350,7 +351,7 @@ function buildWorld(random: () => number): World {
     const key = JSON.stringify(resolved);
     let candidates = candidatesBySelector.get(key);
     if (!candidates) {
-      candidates = index.candidatesFor({ resolved }).destinations;
+      candidates = candidateDestinations(resolved, destinations);
       candidatesBySelector.set(key, candidates);
     }
     let placedOn: string[];

@@ -258,19 +258,16 @@ describe('SchedulingIndex', () => {
       expect(impact.refs).toEqual(['wants-dev']);
     });
 
-    it('stops watching a group once it is placed, and lists the unscheduled ones', () => {
+    it('stops watching a resource group once it is placed', () => {
       const index = indexWith([
         resourceGroup('res', { environment: 'dev' }),
         dependencyGroup('deps', { environment: 'prod' }),
-        dependencyGroup('deps-placed', { environment: 'prod' }, ['worker-9']),
       ]);
-      expect(index.unscheduledRefs()).toEqual(['deps', 'res']);
 
       index.upsertGroup(
         resourceGroup('res', { environment: 'dev' }, ['worker-2']),
       );
 
-      expect(index.unscheduledRefs()).toEqual(['deps']);
       expect(
         index.affectedByDestinationChange(
           destination('worker-1', {}),
@@ -280,47 +277,19 @@ describe('SchedulingIndex', () => {
 
       expect(index.removeGroup('deps')).toBe(true);
       expect(index.removeGroup('deps')).toBe(false);
-      expect(index.unscheduledRefs()).toEqual([]);
     });
 
-    it('finds candidates by evaluating only the destinations with the rarest pair', () => {
+    it('hands back the destination an upsert replaces', () => {
       const index = new SchedulingIndex();
-      index.upsertDestination(
-        destination('a', { environment: 'dev', team: 'x' }),
-      );
-      index.upsertDestination(
-        destination('b', { environment: 'dev', team: 'y' }),
-      );
-      index.upsertDestination(
-        destination('c', { environment: 'dev', team: 'x' }, { deleting: true }),
-      );
-      index.upsertDestination(
-        destination('d', { environment: 'prod', team: 'x' }),
-      );
-      index.upsertDestination(
-        destination('e', { environment: 'dev', team: 'z' }, { dryRun: true }),
-      );
-      const previous = index.upsertDestination(
-        destination('b', { environment: 'dev', team: 'x' }),
-      );
-      expect(previous?.labels).toEqual({ environment: 'dev', team: 'y' });
-
-      const found = index.candidatesFor({
-        resolved: { environment: 'dev', team: 'x' },
-      });
-
-      expect(found.destinations.map(d => d.name)).toEqual(['a', 'b']);
-      expect(found.evaluations).toBe(2);
-      expect(index.candidatesFor({ resolved: { team: 'nobody' } })).toEqual({
-        destinations: [],
-        evaluations: 0,
-      });
       expect(
-        index
-          .candidatesFor({ resolved: {}, includeDryRun: true })
-          .destinations.map(d => d.name)
-          .sort(),
-      ).toEqual(['a', 'b', 'd', 'e']);
+        index.upsertDestination(destination('a', { team: 'y' })),
+      ).toBeUndefined();
+
+      const previous = index.upsertDestination(destination('a', { team: 'x' }));
+
+      expect(previous).toEqual(destination('a', { team: 'y' }));
+      expect(index.removeDestination('a')).toEqual(destination('a', { team: 'x' }));
+      expect(index.removeDestination('a')).toBeUndefined();
     });
   });
 
@@ -537,11 +506,6 @@ describe('SchedulingIndex', () => {
           evaluations += impact.evaluations;
 
           reconcileAll(world);
-          const unscheduled = [...world.groups.values()]
-            .filter(g => [...g.placedOn].length === 0)
-            .map(g => g.ref)
-            .sort();
-          expect(world.index.unscheduledRefs()).toEqual(unscheduled);
         }
         // Guards against a generator that never exercises the index.
         expect(reported).toBeGreaterThan(20);

@@ -73,14 +73,8 @@ export class SchedulingIndex {
   private readonly placedResources = new Map<string, Set<Entry>>();
   /** destination name → dependency groups placed on it. */
   private readonly placedDependencies = new Map<string, Set<Entry>>();
-  private readonly unscheduled = new Set<string>();
-
+  /** The destinations registered, each the `before` of its next change. */
   private readonly destinations = new Map<string, DestinationCandidate>();
-  /** label key → label value → names of the destinations carrying it. */
-  private readonly destinationsByPair = new Map<
-    string,
-    Map<string, Set<string>>
-  >();
 
   /** Adds a group or replaces the group with the same ref. */
   upsertGroup(group: IndexedGroup): void {
@@ -111,9 +105,6 @@ export class SchedulingIndex {
     for (const destination of placedOn) {
       addToSetMap(byDestination, destination, entry);
     }
-    if (placedOn.size === 0) {
-      this.unscheduled.add(entry.ref);
-    }
   }
 
   /** Returns whether the group was known. */
@@ -135,7 +126,6 @@ export class SchedulingIndex {
     for (const destination of entry.placedOn) {
       removeFromSetMap(byDestination, destination, entry);
     }
-    this.unscheduled.delete(ref);
     return true;
   }
 
@@ -148,67 +138,14 @@ export class SchedulingIndex {
   ): DestinationCandidate | undefined {
     const previous = this.removeDestination(destination.name);
     this.destinations.set(destination.name, destination);
-    for (const [key, value] of Object.entries(destination.labels)) {
-      let byValue = this.destinationsByPair.get(key);
-      if (!byValue) {
-        byValue = new Map();
-        this.destinationsByPair.set(key, byValue);
-      }
-      addToSetMap(byValue, value, destination.name);
-    }
     return previous;
   }
 
   /** Returns the destination removed, if any. */
   removeDestination(name: string): DestinationCandidate | undefined {
     const previous = this.destinations.get(name);
-    if (!previous) return undefined;
     this.destinations.delete(name);
-    for (const [key, value] of Object.entries(previous.labels)) {
-      const byValue = this.destinationsByPair.get(key);
-      if (!byValue) continue;
-      removeFromSetMap(byValue, value, name);
-      if (byValue.size === 0) this.destinationsByPair.delete(key);
-    }
     return previous;
-  }
-
-  /**
-   * The registered destinations a group may be placed on, as
-   * `candidateDestinations` would return them, in registration order. Only
-   * the destinations carrying the group's rarest pair are evaluated.
-   */
-  candidatesFor(group: Pick<IndexedGroup, 'resolved' | 'includeDryRun'>): {
-    destinations: DestinationCandidate[];
-    evaluations: number;
-  } {
-    let narrowest: Set<string> | undefined;
-    for (const [key, value] of Object.entries(group.resolved)) {
-      const carrying = this.destinationsByPair.get(key)?.get(value);
-      if (!carrying) return { destinations: [], evaluations: 0 };
-      if (!narrowest || carrying.size < narrowest.size) narrowest = carrying;
-    }
-    const names = narrowest ?? this.destinations.keys();
-    let evaluations = 0;
-    const destinations: DestinationCandidate[] = [];
-    for (const name of names) {
-      const destination = this.destinations.get(name)!;
-      if (destination.deleting) continue;
-      if (destination.dryRun && !group.includeDryRun) continue;
-      evaluations++;
-      if (matchesDestination(group.resolved, destination)) {
-        destinations.push(destination);
-      }
-    }
-    return { destinations, evaluations };
-  }
-
-  /**
-   * Groups without any placement, sorted. Includes dependency groups, which
-   * are unscheduled too when no destination matches them.
-   */
-  unscheduledRefs(): string[] {
-    return [...this.unscheduled].sort();
   }
 
   /**
