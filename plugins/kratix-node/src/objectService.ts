@@ -27,6 +27,12 @@ export interface KratixListOptions extends KratixCallOptions {
   namespace?: string;
   /** Kubernetes label selector syntax: `environment=dev,tier in (a,b),!x`. */
   labelSelector?: string;
+  /**
+   * Kubernetes field selector syntax, `a=b,c!=d`: `metadata.name` and
+   * `metadata.namespace` for every kind, and Kubernetes' own fields for
+   * Pods (`status.phase`) and Events (`involvedObject.*`, `reason`, `type`).
+   */
+  fieldSelector?: string;
   /** At most this many items; `continue` then names the next page. */
   limit?: number;
   continue?: string;

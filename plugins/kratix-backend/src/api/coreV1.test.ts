@@ -5,33 +5,11 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from '../store/__testUtils__/databases';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
-import { EVENT_KIND, POD_KIND } from '../admission/kinds';
-import { coreV1Router, logTail, parseFieldSelector } from './coreV1';
+import { InMemoryKindRegistry } from '../admission/kinds';
+import { DefaultKratixObjectService } from '../objects/objectService';
+import { FakeAdmission } from './__testUtils__/fakes';
+import { coreV1Router, logTail } from './coreV1';
 import { statusErrorHandler } from './status';
-
-describe('parseFieldSelector', () => {
-  it('reads =, == and != terms on the fields Kubernetes selects Events by', () => {
-    expect(
-      parseFieldSelector(
-        'involvedObject.name=w,involvedObject.kind==Work,type!=Normal',
-        EVENT_KIND,
-      ),
-    ).toEqual([
-      { field: 'involvedObject.name', value: 'w', equal: true },
-      { field: 'involvedObject.kind', value: 'Work', equal: true },
-      { field: 'type', value: 'Normal', equal: false },
-    ]);
-  });
-
-  it('refuses fields the kind cannot be selected by, and malformed terms', () => {
-    expect(() => parseFieldSelector('involvedObject.name=x', POD_KIND)).toThrow(
-      '"involvedObject.name" is not a known field selector',
-    );
-    expect(() => parseFieldSelector('reason', EVENT_KIND)).toThrow(
-      'invalid fieldSelector term "reason"',
-    );
-  });
-});
 
 describe('logTail', () => {
   it("gives kubectl logs' --tail and --limit-bytes answers", () => {
@@ -71,7 +49,13 @@ describe('coreV1Router', () => {
       res.locals.credentials = mockCredentials.user();
       next();
     });
-    a.use(coreV1Router({ store, permissions }));
+    const objects = new DefaultKratixObjectService({
+      store,
+      kinds: new InMemoryKindRegistry(),
+      admission: new FakeAdmission(),
+      permissions,
+    });
+    a.use(coreV1Router({ objects, permissions }));
     a.use(statusErrorHandler(mockServices.logger.mock()));
     return a;
   }

@@ -11,91 +11,20 @@ import Router from 'express-promise-router';
 import { EVENT_KIND, POD_KIND } from '../admission/kinds';
 import { LOGS_FIELD } from '../controllers/pipelineRuns';
 import type { KindInfo } from '../admission/types';
-import type { ObjectStore } from '../store/types';
+import type { KratixObjectService } from '@kratix-backstage/plugin-kratix-node';
 import { authorize } from '../permissions/authorize';
-import { labelSelectorOf } from './query';
-import {
-  badRequest,
-  methodNotAllowed,
-  notFound,
-  resourceName,
-} from '../objects/errors';
+import { labelSelectorParamOf, singleQuery } from './query';
+import { badRequest, methodNotAllowed } from '../objects/errors';
+import { apiVersionOf } from '../objects/ObjectOperations';
 import { routeNotFound } from './status';
 
 const KINDS: Record<string, KindInfo> = { pods: POD_KIND, events: EVENT_KIND };
-
-/** Fields `?fieldSelector=` may name, per kind (Kubernetes' own subset). */
-const SELECTABLE: Record<string, string[]> = {
-  Pod: ['metadata.name', 'metadata.namespace', 'status.phase'],
-  Event: [
-    'metadata.name',
-    'metadata.namespace',
-    'involvedObject.apiVersion',
-    'involvedObject.kind',
-    'involvedObject.name',
-    'involvedObject.namespace',
-    'involvedObject.uid',
-    'reason',
-    'type',
-  ],
-};
-
-interface FieldRequirement {
-  field: string;
-  value: string;
-  equal: boolean;
-}
-
-/** `a=b,c!=d` (`==` too), as kube-apiserver parses a fieldSelector. */
-export function parseFieldSelector(
-  text: string,
-  kind: KindInfo,
-): FieldRequirement[] {
-  return text
-    .split(',')
-    .filter(term => term.trim() !== '')
-    .map(term => {
-      const match = /^\s*([^=!\s]+)\s*(==|!=|=)\s*([^,]*?)\s*$/.exec(term);
-      if (!match) {
-        throw badRequest(`invalid fieldSelector term "${term}"`);
-      }
-      const [, field, operator, value] = match;
-      if (!SELECTABLE[kind.kind].includes(field)) {
-        throw badRequest(
-          `"${field}" is not a known field selector: only "${SELECTABLE[
-            kind.kind
-          ].join('", "')}"`,
-        );
-      }
-      return { field, value, equal: operator !== '!=' };
-    });
-}
-
-function fieldValue(object: KubeObject, field: string): string {
-  let value: unknown = object;
-  for (const part of field.split('.')) {
-    value =
-      value && typeof value === 'object'
-        ? (value as Record<string, unknown>)[part]
-        : undefined;
-  }
-  return value === undefined || value === null ? '' : String(value);
-}
 
 /** A Pod as Kubernetes shows it: logs are read through `/log`. */
 function shown(object: KubeObject): KubeObject {
   if (object.kind !== 'Pod' || !object.status?.[LOGS_FIELD]) return object;
   const { [LOGS_FIELD]: _, ...status } = object.status;
   return { ...object, status };
-}
-
-function singleQuery(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw badRequest(`${name} must be given once, as a string`);
-  }
-  return value;
 }
 
 function positiveInteger(req: Request, name: string): number | undefined {
@@ -130,25 +59,27 @@ export function logTail(text: string, lines?: number, bytes?: number) {
  * Expects the credentials the main router put in `res.locals`.
  */
 export function coreV1Router(options: {
-  store: ObjectStore;
+  objects: KratixObjectService;
   permissions: PermissionsService;
 }): express.Router {
-  const { store, permissions } = options;
+  const { objects, permissions } = options;
   const router = Router();
+  const as = (res: Response) => ({
+    credentials: res.locals.credentials as BackstageCredentials,
+  });
 
-  const allowRead = (res: Response, kind?: KindInfo) =>
-    authorize(
-      permissions,
-      res.locals.credentials as BackstageCredentials,
-      [kratixReadPermission],
-      kind ? resourceName(kind) : undefined,
-    );
+  const allowRead = (res: Response) =>
+    authorize(permissions, as(res).credentials, [kratixReadPermission]);
 
   const kindOf = (req: Request) => {
     const kind = KINDS[req.params.plural];
     if (!kind) throw routeNotFound();
     return kind;
   };
+  const kindRef = (kind: KindInfo) => ({
+    apiVersion: apiVersionOf(kind),
+    kind: kind.kind,
+  });
 
   router.get('/api', async (_req, res) => {
     await allowRead(res);
@@ -171,38 +102,34 @@ export function coreV1Router(options: {
 
   const list = async (req: Request, res: Response) => {
     const kind = kindOf(req);
-    await allowRead(res, kind);
-    const fieldQuery = singleQuery(req, 'fieldSelector');
-    const fields = fieldQuery ? parseFieldSelector(fieldQuery, kind) : [];
-    const items = (
-      await store.list(kind, {
-        namespace: req.params.namespace,
-        labelSelector: labelSelectorOf(req),
-      })
-    ).filter(o =>
-      fields.every(f => (fieldValue(o, f.field) === f.value) === f.equal),
-    );
+    const { namespace } = req.params;
+    const labelSelector = labelSelectorParamOf(req);
+    const fieldSelector = singleQuery(req, 'fieldSelector');
+    const { items, resourceVersion } = await objects.list(kindRef(kind), {
+      ...as(res),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    });
     res.json({
       apiVersion: 'v1',
       kind: `${kind.kind}List`,
-      metadata: { resourceVersion: '' },
+      metadata: { resourceVersion },
       items: items.map(shown),
     });
   };
   router.get('/api/v1/:plural', list);
   router.get('/api/v1/namespaces/:namespace/:plural', list);
 
-  const get = async (req: Request, res: Response) => {
-    const kind = kindOf(req);
-    await allowRead(res, kind);
-    const object = await store.get({
-      ...kind,
-      namespace: req.params.namespace,
-      name: req.params.name,
-    });
-    if (!object) throw notFound(kind, req.params.name);
-    return object;
-  };
+  const get = (req: Request, res: Response) =>
+    objects.get(
+      {
+        ...kindRef(kindOf(req)),
+        namespace: req.params.namespace,
+        name: req.params.name,
+      },
+      as(res),
+    );
   router.get(
     '/api/v1/namespaces/:namespace/:plural/:name',
     async (req, res) => {

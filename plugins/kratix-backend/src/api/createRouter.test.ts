@@ -202,6 +202,32 @@ describe('createRouter', () => {
       expect(res.body.message).toContain('labelSelector');
     });
 
+    it('lists with a field selector on metadata.name, as kubectl --field-selector', async () => {
+      const { app } = await setup();
+      for (const name of ['worker-1', 'worker-2']) {
+        await request(app)
+          .post(`${K}/destinations`)
+          .send({ metadata: { name }, spec: {} })
+          .expect(201);
+      }
+      const names = async (fieldSelector: string) =>
+        (
+          await request(app)
+            .get(`${K}/destinations`)
+            .query({ fieldSelector })
+            .expect(200)
+        ).body.items.map((d: any) => d.metadata.name);
+      expect(await names('metadata.name=worker-2')).toEqual(['worker-2']);
+      expect(await names('metadata.name!=worker-2')).toEqual(['worker-1']);
+      const unknown = await request(app)
+        .get(`${K}/destinations`)
+        .query({ fieldSelector: 'spec.path=worker-1' });
+      expectFailureStatus(unknown.body, 400, 'BadRequest');
+      expect(unknown.body.message).toBe(
+        '"spec.path" is not a known field selector: only "metadata.name", "metadata.namespace"',
+      );
+    });
+
     it('defaults apiVersion, kind and namespace, and checks them against the path', async () => {
       const { app } = await setup();
       await request(app).post(`${BASE}/apply`).send(PROMISE_YAML).expect(200);

@@ -19,7 +19,7 @@ import Router from 'express-promise-router';
 import type { KindInfo, KindRegistry } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 import { serveWatch, watchParamsOf } from './watch';
-import { labelSelectorParamOf } from './query';
+import { labelSelectorParamOf, singleQuery } from './query';
 import { schedulingQueries } from './schedulingQueries';
 import { coreV1Router } from './coreV1';
 import { authorize } from '../permissions/authorize';
@@ -45,7 +45,7 @@ export interface RouterOptions {
   objects: KratixObjectService;
   /** Which kind a path's group, version and plural name. */
   kinds: KindRegistry;
-  /** For the core v1 (Pods, Events) and scheduling question routes. */
+  /** For the scheduling questions (explain, what-if). */
   store: ObjectStore;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
@@ -153,10 +153,12 @@ export async function createRouter(
       );
       return;
     }
+    const fieldSelector = singleQuery(req, 'fieldSelector');
     const { items, ...metadata } = await objects.list(kindRef(kind), {
       ...as(res),
       ...(namespace !== undefined ? { namespace } : {}),
       ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
       ...pageOf(req),
     });
     res.json(listOf(kind, items, metadata));
@@ -171,7 +173,7 @@ export async function createRouter(
     res.json(await objects.apply(text, as(res)));
   });
 
-  router.use(coreV1Router({ store, permissions }));
+  router.use(coreV1Router({ objects, permissions }));
 
   router.use('/apis', ...objectBodyParsers());
 

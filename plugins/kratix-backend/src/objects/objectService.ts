@@ -37,6 +37,7 @@ import { PROMISE_KIND } from '../admission/kinds';
 import type { Admission, KindInfo, KindRegistry } from '../admission/types';
 import type { ObjectStore } from '../store/types';
 import { visibleChange } from './visibleChange';
+import { matchesFields, parseFieldSelector } from './fieldSelector';
 
 export interface ObjectServiceOptions {
   store: ObjectStore;
@@ -160,6 +161,9 @@ export class DefaultKratixObjectService implements KratixObjectService {
     const kind = this.kindOf(ref);
     const filter = await this.authorizer.readFilter(kind, o.credentials);
     const labelSelector = selectorOf(o.labelSelector);
+    const fields = o.fieldSelector
+      ? parseFieldSelector(o.fieldSelector, kind)
+      : [];
     let page;
     try {
       page = await this.objects.listPage(kind, {
@@ -175,7 +179,9 @@ export class DefaultKratixObjectService implements KratixObjectService {
       }
       throw error;
     }
-    const items = filter ? page.items.filter(filter) : page.items;
+    const items = page.items.filter(
+      object => (!filter || filter(object)) && matchesFields(object, fields),
+    );
     return { ...page, items: items as T[] };
   }
 
