@@ -14,7 +14,7 @@ import {
 import { InMemoryKindRegistry, followPromiseKinds } from '../admission/kinds';
 import { EngineContext } from './context';
 import { Controller } from './controller';
-import { ReconcileKey, decodeKey, encodeKey } from './keys';
+import { ReconcileKey, decodeKey, encodeKey, resourceKey } from './keys';
 import { promiseController } from './promiseController';
 import { resourceRequestController } from './resourceRequestController';
 import { workController } from './workController';
@@ -147,8 +147,21 @@ export class ControllerManager {
     this.unfollowKinds = await followPromiseKinds(store, kinds);
     for (const c of this.controllers) await c.start?.();
     this.unsubscribe = store.onChange(change => this.route(change));
-    // Runs a previous process left Running ended with it.
-    await this.ctx.runs.failInterrupted();
+    // Runs a previous process left Running ended with it, unless another
+    // replica is reconciling their object now.
+    await this.ctx.runs.failInterrupted(async owner => {
+      const kind =
+        owner.type === 'resource'
+          ? kinds.forPromise(owner.promiseName)
+          : undefined;
+      const key: ReconcileKey | undefined =
+        owner.type === 'promise'
+          ? { type: 'promise', name: owner.promiseName }
+          : kind && owner.resourceName
+          ? resourceKey(kind, owner.namespace, owner.resourceName)
+          : undefined;
+      return key ? this.options.queue.isClaimed(encodeKey(key)) : false;
+    });
     for (const c of this.controllers) {
       for (const key of await c.resync()) {
         await this.options.queue.enqueue(encodeKey(key));

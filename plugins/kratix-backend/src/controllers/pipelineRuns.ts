@@ -34,6 +34,17 @@ export const DEFAULT_PIPELINE_RUN_LIMITS: PipelineRunLimits = {
   logBytesPerContainer: 64 * 1024,
 };
 
+/** Why a run ended without its result. */
+const INTERRUPTED = 'the replica running it stopped during the run';
+
+/** The object a stored run is of, as its labels say. */
+export interface RunOwner {
+  type: 'promise' | 'resource';
+  promiseName: string;
+  namespace: string;
+  resourceName?: string;
+}
+
 export interface RunTarget {
   type: 'promise' | 'resource';
   object: KubeObject;
@@ -124,6 +135,19 @@ export class PipelineRuns {
       name: c.name,
       image: c.image,
     }));
+    // One replica at a time reconciles an object, so a run of it still
+    // Running now was cut short by a replica that died or stopped.
+    const labels = runLabels(target, '', '');
+    for (const pod of await this.runsOf(
+      runNamespace(target),
+      labels[LABEL_PROMISE_NAME],
+      target.type,
+      labels[LABEL_RESOURCE_NAME],
+    )) {
+      if (pod.status?.phase === 'Running') {
+        await this.finish(pod, { aborted: INTERRUPTED });
+      }
+    }
     return this.store.create({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -182,13 +206,24 @@ export class PipelineRuns {
     await this.prune(pod);
   }
 
-  /** Marks runs still Running as Failed: the process that ran them is gone. */
-  async failInterrupted() {
+  /**
+   * Marks runs still Running as Failed when no replica is reconciling
+   * their object any more (`live` says whether one is): the process that
+   * ran them is gone. Another replica's live runs stay Running.
+   */
+  async failInterrupted(live: (run: RunOwner) => Promise<boolean>) {
     for (const pod of await this.store.list(POD_KIND)) {
-      if (pod.status?.phase === 'Running') {
-        await this.finish(pod, {
-          aborted: 'the backend stopped during the run',
-        });
+      if (pod.status?.phase !== 'Running') continue;
+      const labels = pod.metadata.labels ?? {};
+      const owner: RunOwner = {
+        type:
+          labels[LABEL_WORKFLOW_TYPE] === 'resource' ? 'resource' : 'promise',
+        promiseName: labels[LABEL_PROMISE_NAME] ?? '',
+        namespace: pod.metadata.namespace ?? '',
+        resourceName: labels[LABEL_RESOURCE_NAME],
+      };
+      if (!(await live(owner))) {
+        await this.finish(pod, { aborted: INTERRUPTED });
       }
     }
   }

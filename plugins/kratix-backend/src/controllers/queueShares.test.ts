@@ -65,7 +65,8 @@ describe('each controller has its own share of the queue', () => {
         })
         .expect(201);
       const file = await eventually(
-        () => listFiles(stateStoreRoot).find(f => f.endsWith('/echo.yaml')),
+        async () =>
+          listFiles(stateStoreRoot).find(f => f.endsWith('/echo.yaml')),
         'the request placed',
         60_000,
       );

@@ -158,6 +158,15 @@ export class DatabaseWorkQueue implements WorkQueue {
     return toNumber(row?.count ?? 0);
   }
 
+  async isClaimed(key: string): Promise<boolean> {
+    const row = await this.#knex(QUEUE_TABLE)
+      .where({ key })
+      .whereNotNull('claim_token')
+      .where('lease_until', '>', this.#now())
+      .first();
+    return row !== undefined;
+  }
+
   async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
     // Waiters of this process queue here first, so waiting costs no
     // database connection.

@@ -119,6 +119,8 @@ export interface WorkQueue {
   /** Milliseconds until the next key (of a share) is due; undefined when none. */
   nextDueInMs(queue?: string): Promise<number | undefined>;
   size(): Promise<number>;
+  /** Whether some process holds a live claim on the key now. */
+  isClaimed(key: string): Promise<boolean>;
   /**
    * Runs `fn` while no other process sharing the queue runs one under the
    * same name (a destination's state store writes, say). Released when `fn`
