@@ -524,7 +524,6 @@ function decision(
     destinations,
     placedOn: [...group.placedOn],
     isDependency: group.isDependency,
-    includeDryRun: group.includeDryRun,
     // All that matters is whether a resource gets a place, not which one.
     random: () => 0,
   });

@@ -141,18 +141,6 @@ describe('explainScheduling', () => {
     );
   });
 
-  it('lets dry-run destinations match when asked', () => {
-    const { destinations } = explainScheduling(
-      [],
-      [dest('dry', {}, { dryRun: true })],
-      {
-        includeDryRun: true,
-      },
-    );
-    expect(destinations[0]).toMatchObject({ matches: true });
-    expect(destinations[0].excluded).toBeUndefined();
-  });
-
   it('explains strictMatchLabels when nothing selects the destination', () => {
     const { destinations, summary } = explainScheduling(
       [],
@@ -192,21 +180,14 @@ describe('explainScheduling', () => {
       seedStep2,
     ];
     for (const selectors of selectorSets) {
-      for (const includeDryRun of [false, true]) {
-        const explained = explainScheduling(selectors, destinations, {
-          includeDryRun,
-        })
-          .destinations.filter(v => v.matches)
-          .map(v => v.name);
-        const scheduled = candidateDestinations(
-          resolveSelectors(selectors),
-          destinations,
-          {
-            includeDryRun,
-          },
-        ).map(d => d.name);
-        expect(explained).toEqual(scheduled);
-      }
+      const explained = explainScheduling(selectors, destinations)
+        .destinations.filter(v => v.matches)
+        .map(v => v.name);
+      const scheduled = candidateDestinations(
+        resolveSelectors(selectors),
+        destinations,
+      ).map(d => d.name);
+      expect(explained).toEqual(scheduled);
     }
   });
 });

@@ -5,7 +5,6 @@
  * explanation cannot disagree with the decision.
  */
 import {
-  CandidateOptions,
   matchesDestination,
   resolveSelectors,
   selectorsInPrecedenceOrder,
@@ -45,7 +44,6 @@ const SUMMARY_REASONS = 3;
 function verdictFor(
   resolved: Labels,
   d: DestinationCandidate,
-  options?: CandidateOptions,
 ): DestinationVerdict {
   const labels = d.labels ?? {};
   const missing: DestinationVerdict['missing'] = [];
@@ -58,7 +56,7 @@ function verdictFor(
   }
   let excluded: DestinationVerdict['excluded'];
   if (d.deleting) excluded = 'deleting';
-  else if (d.dryRun && !options?.includeDryRun) excluded = 'dry-run';
+  else if (d.dryRun) excluded = 'dry-run';
   else if (
     Object.keys(resolved).length === 0 &&
     !matchesDestination(resolved, d)
@@ -143,7 +141,6 @@ function summarize(resolved: Labels, verdicts: DestinationVerdict[]): string {
 export function explainScheduling(
   selectors: TaggedSelector[],
   destinations: DestinationCandidate[],
-  options?: CandidateOptions,
 ): SchedulingExplanation {
   const winners = new Map<string, { value: string; source: SelectorSource }>();
   const overridden: SchedulingExplanation['overridden'] = [];
@@ -163,7 +160,7 @@ export function explainScheduling(
     value: resolved[key],
     source: winners.get(key)!.source,
   }));
-  const verdicts = destinations.map(d => verdictFor(resolved, d, options));
+  const verdicts = destinations.map(d => verdictFor(resolved, d));
   return {
     resolved,
     requirements,

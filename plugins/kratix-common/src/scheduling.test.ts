@@ -26,7 +26,6 @@ interface Row {
   placedOn?: string[];
   isDependency: boolean;
   random?: () => number;
-  includeDryRun?: boolean;
   expected: Partial<ScheduleDecision>;
 }
 
@@ -129,17 +128,6 @@ const rows: Row[] = [
     ],
     isDependency: true,
     expected: { place: ['worker-1'] },
-  },
-  {
-    name: 'dry-run works may go to dry-run destinations',
-    selectors: [promise({ environment: 'dev' })],
-    destinations: [
-      dest('dry', { environment: 'dev' }, { dryRun: true }),
-      dest('worker-1', { environment: 'dev' }),
-    ],
-    isDependency: true,
-    includeDryRun: true,
-    expected: { place: ['dry', 'worker-1'] },
   },
   {
     name: 'deleting destinations receive nothing new',
@@ -340,7 +328,6 @@ describe('decideSchedule', () => {
       placedOn: row.placedOn ?? [],
       isDependency: row.isDependency,
       random: row.random ?? first,
-      includeDryRun: row.includeDryRun,
     });
     expect(decision).toMatchObject(row.expected);
   });
@@ -401,16 +388,21 @@ describe('matchesDestination', () => {
 });
 
 describe('candidateDestinations', () => {
-  it('drops deleting always and dry-run unless asked for', () => {
+  it('drops deleting and dry-run destinations', () => {
     const ds = [
       dest('a'),
       dest('b', {}, { dryRun: true }),
-      dest('c', {}, { deleting: true, dryRun: true }),
+      dest('c', {}, { deleting: true }),
+      dest('d', {}, { deleting: true, dryRun: true }),
     ];
     expect(candidateDestinations({}, ds).map(d => d.name)).toEqual(['a']);
+  });
+
+  it('drops a dry-run destination even when the selector asks for its label', () => {
+    const dry = dest('dry', { 'kratix.io/dry-run': 'true' }, { dryRun: true });
     expect(
-      candidateDestinations({}, ds, { includeDryRun: true }).map(d => d.name),
-    ).toEqual(['a', 'b']);
+      candidateDestinations({ 'kratix.io/dry-run': 'true' }, [dry]),
+    ).toEqual([]);
   });
 });
 

@@ -66,21 +66,17 @@ export function matchesDestination(
   return keys.every(k => hasOwn(labels, k) && labels[k] === resolved[k]);
 }
 
-export interface CandidateOptions {
-  /** Dry-run works are scheduled onto dry-run destinations only. */
-  includeDryRun?: boolean;
-}
-
+/**
+ * The destinations a workload group may go to. Dry-run destinations take
+ * only Kratix's dry-run works, which this engine never makes, so they take
+ * nothing here.
+ */
 export function candidateDestinations(
   resolved: Labels,
   destinations: DestinationCandidate[],
-  options?: CandidateOptions,
 ): DestinationCandidate[] {
   return destinations.filter(
-    d =>
-      !d.deleting &&
-      (options?.includeDryRun || !d.dryRun) &&
-      matchesDestination(resolved, d),
+    d => !d.deleting && !d.dryRun && matchesDestination(resolved, d),
   );
 }
 
@@ -133,15 +129,11 @@ export interface ScheduleInput {
   /** Promise dependencies and promise workflows go everywhere; resources go to one place. */
   isDependency: boolean;
   random: () => number;
-  /** For dry-run works, whose selectors target dry-run destinations. */
-  includeDryRun?: boolean;
 }
 
 export function decideSchedule(input: ScheduleInput): ScheduleDecision {
   const resolved = resolveSelectors(input.selectors);
-  const candidates = candidateDestinations(resolved, input.destinations, {
-    includeDryRun: input.includeDryRun,
-  });
+  const candidates = candidateDestinations(resolved, input.destinations);
   const candidateNames = new Set(candidates.map(d => d.name));
   const known = new Map(input.destinations.map(d => [d.name, d]));
   const placedOn = [...new Set(input.placedOn)];

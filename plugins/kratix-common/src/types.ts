@@ -166,7 +166,10 @@ export interface DestinationCandidate {
   name: string;
   labels: Labels;
   strictMatchLabels?: boolean;
-  /** `kratix.io/dry-run: "true"`: never receives normal works. */
+  /**
+   * `kratix.io/dry-run: "true"`: Kratix sends it its dry-run works only,
+   * which this engine does not make, so it receives nothing.
+   */
   dryRun?: boolean;
   /** Being deleted: never receives anything new. */
   deleting?: boolean;

@@ -227,13 +227,10 @@ describe('SchedulingIndex', () => {
       ).toEqual([]);
     });
 
-    it('keeps dry-run works eligible when their destination turns dry-run', () => {
+    it('reports a placed group when its destination turns dry-run', () => {
       const index = indexWith([
         resourceGroup('normal', { environment: 'dev' }, ['worker-1']),
-        {
-          ...resourceGroup('dry', { environment: 'dev' }, ['worker-1']),
-          includeDryRun: true,
-        },
+        resourceGroup('elsewhere', { environment: 'dev' }, ['worker-2']),
       ]);
       const live = destination('worker-1', { environment: 'dev' });
 
@@ -288,7 +285,9 @@ describe('SchedulingIndex', () => {
       const previous = index.upsertDestination(destination('a', { team: 'x' }));
 
       expect(previous).toEqual(destination('a', { team: 'y' }));
-      expect(index.removeDestination('a')).toEqual(destination('a', { team: 'x' }));
+      expect(index.removeDestination('a')).toEqual(
+        destination('a', { team: 'x' }),
+      );
       expect(index.removeDestination('a')).toBeUndefined();
     });
   });
@@ -337,7 +336,6 @@ describe('SchedulingIndex', () => {
         ref,
         resolved: random() < 0.15 ? {} : randomLabels(random, 3),
         isDependency: random() < 0.3,
-        includeDryRun: random() < 0.1,
         placedOn: [],
       };
     }
@@ -349,7 +347,6 @@ describe('SchedulingIndex', () => {
         destinations: [...world.destinations.values()],
         placedOn: [...group.placedOn],
         isDependency: group.isDependency,
-        includeDryRun: group.includeDryRun,
         // The first candidate: in a steady state an unscheduled resource has
         // at most the changed destination as its candidate anyway.
         random: () => 0,
@@ -390,7 +387,6 @@ describe('SchedulingIndex', () => {
           destinations: [...world.destinations.values()],
           placedOn: [...group.placedOn],
           isDependency: group.isDependency,
-          includeDryRun: group.includeDryRun,
           random: world.random,
         });
         const placedOn = [

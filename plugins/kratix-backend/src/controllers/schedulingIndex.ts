@@ -12,8 +12,6 @@ export interface IndexedGroup {
   resolved: Labels;
   /** Dependency works go to every candidate; resource works to one. */
   isDependency: boolean;
-  /** Dry-run works, which may also go to dry-run destinations. */
-  includeDryRun?: boolean;
   /** Names of the destinations the group currently has placements on. */
   placedOn: ReadonlySet<string> | readonly string[];
 }
@@ -31,7 +29,6 @@ interface Entry {
   resolved: Labels;
   keys: string[];
   isDependency: boolean;
-  includeDryRun: boolean;
   placedOn: Set<string>;
   /**
    * Dependency groups and unscheduled resource groups: the ones a label
@@ -85,7 +82,6 @@ export class SchedulingIndex {
       resolved: group.resolved,
       keys: Object.keys(group.resolved),
       isDependency: group.isDependency,
-      includeDryRun: Boolean(group.includeDryRun),
       placedOn,
       watching: group.isDependency || placedOn.size === 0,
     };
@@ -155,8 +151,7 @@ export class SchedulingIndex {
    * may update the registry before or after asking.
    *
    * "Eligible" below is what `candidateDestinations` decides: not being
-   * deleted, not dry-run unless the group takes dry-run destinations, and
-   * `matchesDestination`. A group is returned when:
+   * deleted, not dry-run, and `matchesDestination`. A group is returned when:
    * - it is placed on this destination, and the destination appears,
    *   disappears, starts or stops being deleted (the placement goes away or
    *   comes back), or the group's eligibility flips (the placement becomes
@@ -217,7 +212,7 @@ export class SchedulingIndex {
       destination: DestinationCandidate | undefined,
       labelMatch?: boolean,
     ): boolean => {
-      if (!isOpenTo(entry, destination)) return false;
+      if (!takesWork(destination)) return false;
       if (labelMatch !== undefined) return labelMatch;
       // A selector pair that disagrees with the destination's value of a
       // changed key settles the answer without evaluating the selector.
@@ -311,15 +306,12 @@ function isLive(
   return destination !== undefined && !destination.deleting;
 }
 
-/** Whether anything besides labels rules the destination out for the group. */
-function isOpenTo(
-  entry: Entry,
+/** Whether nothing besides labels rules the destination out. */
+function takesWork(
   destination: DestinationCandidate | undefined,
 ): destination is DestinationCandidate {
   return (
-    destination !== undefined &&
-    !destination.deleting &&
-    (entry.includeDryRun || !destination.dryRun)
+    destination !== undefined && !destination.deleting && !destination.dryRun
   );
 }
 
