@@ -50,3 +50,49 @@ describe('DeferredKratixObjectService', () => {
     expect(error).toMatchObject({ code: 404, reason: 'NotFound' });
   });
 });
+
+describe('DeferredKratixObjectService.watch', () => {
+  const kind = { apiVersion: ref.apiVersion, kind: ref.kind };
+  const signal = new AbortController().signal;
+
+  it('is accepted once the plugin binds, then yields its events', async () => {
+    const deferred = new DeferredKratixObjectService();
+    const watch = deferred.watch(kind, { credentials, signal });
+    const event = { type: 'ADDED', object: { ...kind, metadata: ref } };
+    deferred.bind({
+      watch: () => ({
+        accepted: Promise.resolve(),
+        async *[Symbol.asyncIterator]() {
+          yield event;
+        },
+      }),
+    } as unknown as KratixObjectService);
+    await expect(watch.accepted).resolves.toBeUndefined();
+    const seen = [];
+    for await (const e of watch) seen.push(e);
+    expect(seen).toEqual([event]);
+  });
+
+  it('is refused with the implementation’s error, and without the plugin', async () => {
+    const deferred = new DeferredKratixObjectService();
+    deferred.bind({
+      watch: () => {
+        const accepted = Promise.reject(new KratixNotFoundError('no kind'));
+        return {
+          accepted,
+          async *[Symbol.asyncIterator]() {
+            await accepted;
+          },
+        };
+      },
+    } as unknown as KratixObjectService);
+    await expect(
+      deferred.watch(kind, { credentials, signal }).accepted,
+    ).rejects.toBeInstanceOf(KratixNotFoundError);
+
+    const without = new DeferredKratixObjectService();
+    const watch = without.watch(kind, { credentials, signal });
+    without.startupComplete();
+    await expect(watch.accepted).rejects.toThrow(/is not installed/);
+  });
+});
