@@ -143,24 +143,23 @@ export class ControllerManager {
   }
 
   async start() {
-    const { store, kinds } = this.options;
+    const { store, kinds, queue } = this.options;
     this.unfollowKinds = await followPromiseKinds(store, kinds);
     for (const c of this.controllers) await c.start?.();
     this.unsubscribe = store.onChange(change => this.route(change));
     // Runs a previous process left Running ended with it, unless another
     // replica is reconciling their object now.
     await this.ctx.runs.failInterrupted(async owner => {
-      const kind =
-        owner.type === 'resource'
-          ? kinds.forPromise(owner.promiseName)
-          : undefined;
-      const key: ReconcileKey | undefined =
-        owner.type === 'promise'
-          ? { type: 'promise', name: owner.promiseName }
-          : kind && owner.resourceName
-          ? resourceKey(kind, owner.namespace, owner.resourceName)
-          : undefined;
-      return key ? this.options.queue.isClaimed(encodeKey(key)) : false;
+      if (owner.type === 'promise') {
+        return queue.isClaimed(
+          encodeKey({ type: 'promise', name: owner.promiseName }),
+        );
+      }
+      const kind = kinds.forPromise(owner.promiseName);
+      if (!kind || !owner.resourceName) return false;
+      return queue.isClaimed(
+        encodeKey(resourceKey(kind, owner.namespace, owner.resourceName)),
+      );
     });
     for (const c of this.controllers) {
       for (const key of await c.resync()) {
