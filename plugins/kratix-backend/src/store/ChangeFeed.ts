@@ -49,8 +49,12 @@ export async function recordChange(
     committed_at: Date.now(),
   });
   if (isPostgres(tx)) {
-    // Delivered at commit, so a listener that wakes finds the row.
-    await tx.raw('select pg_notify(?, ?)', [CHANGES_CHANNEL, '']);
+    // Delivered at commit, so a listener that wakes finds the row. The
+    // version lets the writer's own feed, which has it already, skip it.
+    await tx.raw('select pg_notify(?, ?)', [
+      CHANGES_CHANNEL,
+      String(resourceVersion),
+    ]);
   }
 }
 
@@ -142,6 +146,24 @@ export class ChangeFeed {
     return () => {
       this.#listeners.delete(entry);
     };
+  }
+
+  /**
+   * A change this process has just committed. When it is the very next
+   * one, it goes to the listeners as it is, without reading it back;
+   * otherwise (another writer's change came between, or a read is under
+   * way) the feed reads, which keeps every listener in version order.
+   */
+  committed(change: FeedChange): Promise<void> {
+    if (
+      this.#reading === undefined &&
+      this.#position === change.resourceVersion - 1
+    ) {
+      this.#position = change.resourceVersion;
+      this.#dispatch(change);
+      return Promise.resolve();
+    }
+    return this.wake();
   }
 
   /** Reads what was committed since the last read; coalesces calls. */
@@ -324,7 +346,11 @@ export class ChangeFeed {
       try {
         const { driver, connectionSettings } = this.#knex.client as any;
         client = new driver.Client(connectionSettings);
-        client.on('notification', () => this.wake());
+        client.on('notification', (message: { payload?: string }) => {
+          const version = message.payload ? Number(message.payload) : NaN;
+          // Not a version (an older replica's empty payload): read anyway.
+          if (!(version <= (this.#position ?? -1))) this.wake();
+        });
         client.on('error', () => {
           close();
           setTimeout(connect, this.#pollMs).unref?.();

@@ -52,6 +52,9 @@ import {
   WatchOptions,
 } from './types';
 
+/** Rolls back a transaction whose write turned out to change nothing. */
+const NOTHING_CHANGED = new Error('nothing changed');
+
 interface WriteOutcome<T> {
   result: T;
   /** Absent when nothing was written. */
@@ -310,25 +313,33 @@ export class DatabaseObjectStore implements ObjectStore {
 
   /**
    * Runs a write transaction that records its change in the feed, then
-   * reads the feed, so this process's listeners have seen the change by
-   * the time the write returns.
+   * hands the change to the feed, so this process's listeners have seen it
+   * by the time the write returns. A write that changes nothing is rolled
+   * back: it gives its resourceVersion back and writes nothing to disk.
    */
   async #write<T>(
     fn: (tx: Knex.Transaction) => Promise<WriteOutcome<T>>,
   ): Promise<T> {
-    const { result, change } = await this.#knex.transaction(async tx => {
-      const outcome = await fn(tx);
-      if (outcome.change) {
+    let outcome: WriteOutcome<T> | undefined;
+    try {
+      await this.#knex.transaction(async tx => {
+        outcome = await fn(tx);
+        if (!outcome.change) throw NOTHING_CHANGED;
         await recordChange(
           tx,
           outcome.change,
           Number(outcome.change.object.metadata.resourceVersion),
         );
-      }
-      return outcome;
-    });
+      });
+    } catch (error) {
+      if (error !== NOTHING_CHANGED) throw error;
+    }
+    const { result, change } = outcome!;
     if (change) {
-      await this.#feed.wake();
+      await this.#feed.committed({
+        ...change,
+        resourceVersion: Number(change.object.metadata.resourceVersion),
+      });
     }
     return result;
   }

@@ -8,8 +8,10 @@ import { toNumber } from './json';
  * writers run one at a time: a writer reads the object only after the
  * previous writer committed (no lost updates), and versions are committed in
  * increasing order. Call it before reading what the write depends on. A
- * rolled-back transaction gives its version back; a skipped no-op write
- * leaves a gap, which is harmless (Kubernetes has gaps too).
+ * rolled-back transaction gives its version back (the store rolls back
+ * writes that change nothing); gaps would be harmless (Kubernetes has them),
+ * but without them this process's own writes reach its listeners without
+ * being read back (ChangeFeed.committed).
  */
 export async function nextResourceVersion(
   tx: Knex.Transaction,
