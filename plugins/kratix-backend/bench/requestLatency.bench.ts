@@ -176,18 +176,32 @@ class Api {
  * awaited path (a few at a time, so the cost stays far below the backend's).
  */
 class FileWaiter {
-  readonly #waiting = new Map<string, (at: number) => void>();
+  readonly #waiting = new Map<
+    string,
+    { resolve: (at: number) => void; deadline: number; fail: () => void }
+  >();
   readonly #timer = setInterval(() => this.#check(), 1);
 
-  appeared(file: string): Promise<number> {
-    return new Promise(resolve => this.#waiting.set(file, resolve));
+  appeared(file: string, timeoutMs = 60_000): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#waiting.set(file, {
+        resolve,
+        deadline: performance.now() + timeoutMs,
+        fail: () =>
+          reject(new Error(`${file} did not appear within ${timeoutMs} ms`)),
+      }),
+    );
   }
 
   #check() {
-    for (const [file, resolve] of this.#waiting) {
+    const now = performance.now();
+    for (const [file, waiter] of this.#waiting) {
       if (fs.existsSync(file)) {
         this.#waiting.delete(file);
-        resolve(performance.now());
+        waiter.resolve(performance.now());
+      } else if (now > waiter.deadline) {
+        this.#waiting.delete(file);
+        waiter.fail();
       }
     }
   }
@@ -206,15 +220,24 @@ class StatementCounter {
   readonly counts = new Map<string, { n: number; ms: number }>();
   readonly #sent = new Map<string, { key: string; at: number }>();
   #on = false;
+  /** With BENCH_TRACE: every statement after this time, in order. */
+  traceFrom?: number;
+  readonly trace: string[] = [];
 
   constructor(knex: Knex) {
     knex.on('query', (q: { sql: string; __knexQueryUid: string }) => {
       // The bench's own whenIdle() counts the queue; it is not the engine.
       if (!this.#on || /count\(\*\)/i.test(q.sql)) return;
-      this.#sent.set(q.__knexQueryUid, {
-        key: describeStatement(q.sql),
-        at: performance.now(),
-      });
+      const at = performance.now();
+      this.#sent.set(q.__knexQueryUid, { key: describeStatement(q.sql), at });
+      if (this.traceFrom !== undefined) {
+        this.trace.push(
+          `${(at - this.traceFrom).toFixed(1).padStart(7)} ms  ${q.sql.slice(
+            0,
+            160,
+          )}`,
+        );
+      }
     });
     const answered = (_: unknown, q: { __knexQueryUid: string }) => {
       const sent = this.#sent.get(q.__knexQueryUid);
@@ -547,6 +570,9 @@ describe('resource request to workload file', () => {
       const name = `${prefix}-${i}`;
       const t: Timeline = { posted: performance.now() };
       timelines.set(name, t);
+      if (process.env.BENCH_TRACE && i === count - 1) {
+        statements.traceFrom = t.posted;
+      }
       const written = files.appeared(fileOf(name));
       await api.create(name);
       t.answered = performance.now();
@@ -556,6 +582,7 @@ describe('resource request to workload file', () => {
       await backend.whenIdle();
     }
     statements.stop();
+    statements.traceFrom = undefined;
     abort.abort();
     // Pods have no watch here; their own times (wall clock, milliseconds)
     // say when the run was recorded, and when its container started and
@@ -701,6 +728,13 @@ describe('resource request to workload file', () => {
       ).toFixed(2)} | 100 |`,
       `| idle | ${cpu.idle.toFixed(0)} | | |`,
     ];
+    if (statements.trace.length) {
+      lines.push(
+        '',
+        `every statement of the last of the ${BREAKDOWN} requests, from its POST:`,
+        ...statements.trace,
+      );
+    }
     // eslint-disable-next-line no-console
     console.log(lines.join('\n'));
   });
