@@ -479,8 +479,9 @@ describe('resource request to workload file', () => {
     await api.create('warm-up');
     const findFile = async (): Promise<string> => {
       for (let i = 0; i < 2000; i++) {
-        const found = listFiles(stateStoreRoot).find(f =>
-          f.includes('/warm-up/'),
+        // The file itself, not the writer's temporary file beside it.
+        const found = listFiles(stateStoreRoot).find(
+          f => f.includes('/warm-up/') && f.endsWith('/configmap.yaml'),
         );
         if (found) return path.join(stateStoreRoot, found);
         await new Promise(r => setTimeout(r, 10));
