@@ -40,7 +40,7 @@ import {
   deleteLabels,
   insertLabels,
   replaceLabels,
-  whereLabelsMayMatch,
+  selectObjects,
 } from './labelIndex';
 import {
   ListOptions,
@@ -108,25 +108,27 @@ export class DatabaseObjectStore implements ObjectStore {
     options: ListOptions = {},
   ): Promise<KubeObject[]> {
     const { namespace, labelSelector } = options;
-    const query = this.#knex<ObjectRow>(OBJECTS_TABLE).where({
-      group: type.group,
-      kind: type.kind,
-      ...(namespace !== undefined ? { namespace } : {}),
+    const { query, narrowed } = selectObjects(this.#knex, type, {
+      namespace,
+      labelSelector,
     });
     if (!labelSelector?.length) {
-      const rows = await query.select('namespace', 'name', 'body');
+      const rows = await query.select('o.namespace', 'o.name', 'o.body');
       return rows.sort(byNamespaceAndName).map(fromRow);
     }
     const matches = (object: KubeObject) =>
       matchesLabelSelector(labelSelector, object.metadata.labels);
-    if (whereLabelsMayMatch(this.#knex, query, type, labelSelector)) {
+    if (narrowed) {
       // The label index leaves (nearly) only matching objects to read.
-      const rows = await query.select('namespace', 'name', 'body');
+      const rows = await query.select('o.namespace', 'o.name', 'o.body');
       return rows.sort(byNamespaceAndName).map(fromRow).filter(matches);
     }
     // Bodies are most of the bytes read and parsed, so they are read only
     // for the objects whose labels match.
-    const candidates = await query.select('id', 'labels');
+    const candidates: Pick<ObjectRow, 'id' | 'labels'>[] = await query.select(
+      'o.id',
+      'o.labels',
+    );
     const ids = candidates
       .filter(row => matchesLabelSelector(labelSelector, labelsOf(row)))
       .map(row => row.id);
@@ -150,18 +152,14 @@ export class DatabaseObjectStore implements ObjectStore {
           .where({ name: 'resource_version' })
           .first('value');
         const resourceVersion = String(toNumber(counter?.value ?? 0));
-        const query = tx<ObjectRow>(OBJECTS_TABLE).where({
-          group: type.group,
-          kind: type.kind,
-          ...(namespace !== undefined ? { namespace } : {}),
+        const { query } = selectObjects(tx, type, {
+          namespace,
+          labelSelector,
         });
-        whereLabelsMayMatch(tx, query, type, labelSelector);
-        const candidates = await query.select(
-          'id',
-          'namespace',
-          'name',
-          'labels',
-        );
+        const candidates: Pick<
+          ObjectRow,
+          'id' | 'namespace' | 'name' | 'labels'
+        >[] = await query.select('o.id', 'o.namespace', 'o.name', 'o.labels');
         const matching = candidates
           .filter(
             row =>

@@ -4,6 +4,7 @@ import {
 } from '@kratix-backstage/plugin-kratix-common';
 import { Knex } from 'knex';
 import { jsonEqual } from './json';
+import { OBJECTS_TABLE } from './rows';
 
 /**
  * kratix_object_labels: one row per label of every object, written in the
@@ -70,26 +71,46 @@ function indexable(selector: LabelRequirement[]) {
 }
 
 /**
- * Narrows a query on kratix_objects to objects that may match: those with
- * every label an Equals, In or Exists requirement asks for. The caller
- * still matches the whole selector (NotEquals, NotIn, DoesNotExist need no
- * label, so the index cannot answer them). False when nothing narrowed it.
+ * kratix_objects of a kind (as `o`), in a namespace if given, narrowed by
+ * the index to those with every label an Equals, In or Exists requirement
+ * asks for. The first such requirement drives the query from the index (a
+ * join: only the objects with that label are visited), the others filter
+ * it. The caller still matches the whole selector: NotEquals, NotIn and
+ * DoesNotExist need no label, so the index cannot answer them. `narrowed`
+ * is false when no requirement could use the index.
  */
-export function whereLabelsMayMatch(
+export function selectObjects(
   db: Db,
-  query: Knex.QueryBuilder,
   type: Kind,
-  selector: LabelRequirement[] | undefined,
-): boolean {
-  const usable = indexable(selector ?? []);
-  for (const requirement of usable) {
+  options: { namespace?: string; labelSelector?: LabelRequirement[] },
+): { query: Knex.QueryBuilder; narrowed: boolean } {
+  const query = db({ o: OBJECTS_TABLE }).where({
+    'o.group': type.group,
+    'o.kind': type.kind,
+    ...(options.namespace !== undefined
+      ? { 'o.namespace': options.namespace }
+      : {}),
+  });
+  const [first, ...rest] = indexable(options.labelSelector ?? []);
+  if (first) {
+    // An object has one value per key, so the join repeats no object.
+    query
+      .join({ l: LABELS_TABLE }, 'l.object_id', 'o.id')
+      .where({
+        'l.group': type.group,
+        'l.kind': type.kind,
+        'l.key': first.key,
+      });
+    if (first.operator !== 'Exists') query.whereIn('l.value', first.values);
+  }
+  for (const requirement of rest) {
     const withLabel = db(LABELS_TABLE)
       .select('object_id')
       .where({ group: type.group, kind: type.kind, key: requirement.key });
     if (requirement.operator !== 'Exists') {
       withLabel.whereIn('value', requirement.values);
     }
-    query.whereIn('id', withLabel);
+    query.whereIn('o.id', withLabel);
   }
-  return usable.length > 0;
+  return { query, narrowed: first !== undefined };
 }
