@@ -2,6 +2,13 @@
  * The Kratix objects in their Kubernetes form. Field names follow Kratix's
  * CRDs (platform.kratix.io/v1alpha1) so the tutorial's YAML works unchanged.
  */
+import type {
+  DestinationStatus,
+  PromiseStatus,
+  ResourceRequestStatus,
+  WorkPlacementStatus,
+  WorkStatus,
+} from './status';
 
 export const KRATIX_GROUP = 'platform.kratix.io';
 export const KRATIX_VERSION = 'v1alpha1';
@@ -113,7 +120,7 @@ export interface PromiseSpec {
   requiredPromises?: { name: string; version?: string }[];
 }
 
-export type PromiseObject = KubeObject<PromiseSpec>;
+export type PromiseObject = KubeObject<PromiseSpec, PromiseStatus>;
 
 export type FilepathMode = 'nestedByMetadata' | 'aggregatedYAML' | 'none';
 
@@ -127,7 +134,7 @@ export interface DestinationSpec {
   initWorkloads?: { enabled?: boolean };
 }
 
-export type DestinationObject = KubeObject<DestinationSpec>;
+export type DestinationObject = KubeObject<DestinationSpec, DestinationStatus>;
 
 export interface Workload {
   filepath: string;
@@ -147,7 +154,7 @@ export interface WorkSpec {
   workloadGroups: WorkloadGroup[];
 }
 
-export type WorkObject = KubeObject<WorkSpec>;
+export type WorkObject = KubeObject<WorkSpec, WorkStatus>;
 
 export interface WorkPlacementSpec {
   targetDestinationName: string;
@@ -159,7 +166,16 @@ export interface WorkPlacementSpec {
   generation?: number;
 }
 
-export type WorkPlacementObject = KubeObject<WorkPlacementSpec>;
+export type WorkPlacementObject = KubeObject<
+  WorkPlacementSpec,
+  WorkPlacementStatus
+>;
+
+/** An object of a kind a Promise's API defines; its spec is the API's. */
+export type ResourceRequestObject = KubeObject<
+  Record<string, unknown>,
+  ResourceRequestStatus
+>;
 
 /** What the scheduling core needs to know about a destination. */
 export interface DestinationCandidate {

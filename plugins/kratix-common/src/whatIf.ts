@@ -4,7 +4,7 @@
  * on the destination, and which placed there would become misplaced.
  */
 import { candidateDestinations } from './scheduling';
-import type { WorkGroupStatus, WorkStatus } from './status';
+import type { WorkGroupStatus } from './status';
 import {
   DestinationCandidate,
   DestinationObject,
@@ -40,16 +40,14 @@ export function groupsOnWorks(works: WorkObject[]): GroupOnWork[] {
   return works.flatMap(w => {
     const resourceName =
       w.spec?.resourceName ?? w.metadata.labels?.[LABEL_RESOURCE_NAME];
-    return ((w.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
-      group => ({
-        namespace: w.metadata.namespace ?? '',
-        work: w.metadata.name,
-        promiseName: w.spec?.promiseName ?? '',
-        resourceName,
-        isDependency: !resourceName,
-        group,
-      }),
-    );
+    return (w.status?.workloadGroups ?? []).map(group => ({
+      namespace: w.metadata.namespace ?? '',
+      work: w.metadata.name,
+      promiseName: w.spec?.promiseName ?? '',
+      resourceName,
+      isDependency: !resourceName,
+      group,
+    }));
   });
 }
 

@@ -1,5 +1,6 @@
 import {
   DestinationObject,
+  DestinationStatus,
   LABEL_DESTINATION,
 } from '@kratix-backstage/plugin-kratix-common';
 import { canaryFiles } from '../statestores/layout';
@@ -132,9 +133,9 @@ async function reconcileDestination(
     return undefined;
   }
 
-  const status: Record<string, any> = { ...(destination.status ?? {}) };
+  const status: DestinationStatus = { ...(destination.status ?? {}) };
   const wasReady = status.conditions?.some(
-    (c: any) => c.type === 'Ready' && c.status === 'True',
+    c => c.type === 'Ready' && c.status === 'True',
   );
   const initWorkloads = destination.spec?.initWorkloads?.enabled !== false;
   let stage = 'connect';
@@ -209,10 +210,10 @@ async function reconcileDestination(
           : (e as Error).message,
     });
     const previous = destination.status?.conditions?.find(
-      (c: any) => c.type === 'Ready',
+      c => c.type === 'Ready',
     );
     await writeStatus(ctx.store, destination, status);
-    const now = status.conditions.find((c: any) => c.type === 'Ready');
+    const now = status.conditions.find(c => c.type === 'Ready')!;
     if (previous?.message !== now.message) {
       await ctx.events.record(
         destination,

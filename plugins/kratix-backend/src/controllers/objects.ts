@@ -41,14 +41,17 @@ export function setCondition(
   return list;
 }
 
-/** Writes status only when it changed (no write, no watch event, no loop). */
-export async function writeStatus(
+/**
+ * Writes status only when it changed (no write, no watch event, no loop).
+ * Typed by the object's kind, so each controller writes its kind's status.
+ */
+export async function writeStatus<T extends KubeObject>(
   store: ObjectStore,
-  object: KubeObject,
-  status: Record<string, unknown>,
-): Promise<KubeObject> {
+  object: T,
+  status: NonNullable<T['status']>,
+): Promise<T> {
   if (jsonEqual(object.status ?? {}, status)) return object;
-  return store.updateStatus({ ...object, status });
+  return (await store.updateStatus({ ...object, status })) as T;
 }
 
 /** Removes the engine's finalizers (others' stay, and hold the object). */

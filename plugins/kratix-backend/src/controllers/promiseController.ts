@@ -6,6 +6,8 @@ import {
   LABEL_RESOURCE_NAME,
   LABEL_WORK_TYPE,
   PromiseObject,
+  PromiseStatus,
+  RequiredPromiseStatus,
 } from '@kratix-backstage/plugin-kratix-common';
 import { workloadGroupId } from '../pipelines/workloadGroups';
 import { EngineContext, ReconcileResult } from './context';
@@ -81,7 +83,7 @@ async function evaluateRequirements(
   ctx: EngineContext,
   promise: PromiseObject,
 ) {
-  const statuses: { name: string; version?: string; state: string }[] = [];
+  const statuses: RequiredPromiseStatus[] = [];
   let reason = '';
   for (const req of promise.spec?.requiredPromises ?? []) {
     const required = (await ctx.store.get({
@@ -193,7 +195,7 @@ async function reconcilePromise(
     return deletePromise(ctx, promise);
   }
   const generation = promise.metadata.generation ?? 1;
-  let status: Record<string, any> = { ...(promise.status ?? {}) };
+  let status: PromiseStatus = { ...(promise.status ?? {}) };
   const wasAvailable = status.status === 'Available';
   const kind = ctx.kinds.forPromise(name);
   if (kind) {

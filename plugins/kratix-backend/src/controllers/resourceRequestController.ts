@@ -1,8 +1,11 @@
 import {
-  KubeObject,
+  Condition,
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
   PromiseObject,
+  ResourceRequestObject,
+  ResourceRequestStatus,
+  WorkGroupStatus,
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
@@ -24,7 +27,6 @@ import {
   runWorkflow,
   syncWorks,
 } from './workflows';
-import { WorkGroupStatus } from '@kratix-backstage/plugin-kratix-common';
 
 type ResourceKey = {
   group: string;
@@ -91,7 +93,9 @@ async function reconcileResource(
   ctx: EngineContext,
   key: ResourceKey,
 ): Promise<ReconcileResult | void> {
-  const object = await ctx.store.get(key);
+  const object = (await ctx.store.get(key)) as
+    | ResourceRequestObject
+    | undefined;
   if (!object) return undefined;
   const kind = ctx.kinds.byGroupKind(key.group, key.kind);
   const promise = kind ? ctx.kinds.promiseObject(kind.promiseName!) : undefined;
@@ -132,7 +136,7 @@ async function reconcileResource(
 
   const generation = object.metadata.generation ?? 1;
   const promiseGeneration = promise.metadata.generation ?? 1;
-  let status: Record<string, any> = { ...(object.status ?? {}) };
+  let status: ResourceRequestStatus = { ...(object.status ?? {}) };
   status.conditions = setCondition(status.conditions, {
     type: 'PromiseAvailable',
     status: 'True',
@@ -202,7 +206,7 @@ async function reconcileResource(
  */
 function schedulingStatus(works: WorkObject[]) {
   const groups: (WorkGroupStatus & { work: string })[] = works.flatMap(w =>
-    ((w.status?.workloadGroups ?? []) as WorkGroupStatus[]).map(g => ({
+    (w.status?.workloadGroups ?? []).map(g => ({
       ...g,
       work: w.metadata.name,
     })),
@@ -215,7 +219,7 @@ function schedulingStatus(works: WorkObject[]) {
   const scheduledAll =
     pending.length === 0 &&
     works.every(w => w.status?.observedGeneration === w.metadata.generation);
-  const worksCondition = scheduledAll
+  const worksCondition: Omit<Condition, 'lastTransitionTime'> = scheduledAll
     ? {
         type: 'WorksSucceeded',
         status: 'True',
@@ -253,18 +257,13 @@ function schedulingStatus(works: WorkObject[]) {
           })),
         }
       : {}),
-    worksCondition: worksCondition as {
-      type: string;
-      status: 'True' | 'False';
-      reason: string;
-      message: string;
-    },
+    worksCondition,
   };
 }
 
 async function deleteResource(
   ctx: EngineContext,
-  object: KubeObject,
+  object: ResourceRequestObject,
   promise: PromiseObject | undefined,
   kind: ReturnType<EngineContext['kinds']['byGroupKind']>,
   owner: { namespace: string; labels: Record<string, string> },

@@ -1,4 +1,5 @@
 import {
+  Condition,
   DestinationObject,
   KRATIX_API_VERSION,
   LABEL_DESTINATION,
@@ -86,14 +87,12 @@ class WorkSchedule {
     const groups =
       type === 'DELETED' || object.metadata.deletionTimestamp
         ? []
-        : ((work.status as WorkStatus | undefined)?.workloadGroups ?? []).map(
-            g => ({
-              ref: groupRef(namespace, name, g.id),
-              resolved: g.resolvedSelectors ?? {},
-              isDependency: !work.spec?.resourceName,
-              placedOn: g.destinations ?? [],
-            }),
-          );
+        : (work.status?.workloadGroups ?? []).map(g => ({
+            ref: groupRef(namespace, name, g.id),
+            resolved: g.resolvedSelectors ?? {},
+            isDependency: !work.spec?.resourceName,
+            placedOn: g.destinations ?? [],
+          }));
     this.record(encodeKey({ type: 'work', namespace, name }), groups);
   }
 
@@ -364,7 +363,7 @@ async function reconcileWork(
       p =>
         keep.has(p.metadata.name) &&
         p.status?.conditions?.some(
-          (c: any) => c.type === 'WriteSucceeded' && c.status === 'False',
+          c => c.type === 'WriteSucceeded' && c.status === 'False',
         ),
     )
     .map(p => p.metadata.name)
@@ -430,7 +429,7 @@ function workStatus(
   work: WorkObject,
   groups: WorkGroupStatus[],
   failedPlacements: string[],
-) {
+): WorkStatus & { conditions: Condition[] } {
   const unscheduled = groups.filter(g => g.unscheduled).map(g => g.id);
   const misplaced = groups.filter(g => g.misplaced.length > 0).map(g => g.id);
   type Cond = { status: 'True' | 'False'; reason: string; message: string };

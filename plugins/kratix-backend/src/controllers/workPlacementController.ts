@@ -1,9 +1,11 @@
 import {
+  Condition,
   DestinationObject,
   LABEL_DESTINATION,
   LABEL_MISPLACED,
   LABEL_PIPELINE_NAME,
   WorkPlacementObject,
+  WorkPlacementStatus,
 } from '@kratix-backstage/plugin-kratix-common';
 import { StateStoreWriter } from '@kratix-backstage/plugin-kratix-node';
 import {
@@ -136,7 +138,7 @@ async function reconcilePlacement(
     ...DESTINATION_KIND,
     name: destinationName,
   })) as DestinationObject | undefined;
-  const written: string[] = placement.status?.writtenFiles ?? [];
+  const written = placement.status?.writtenFiles ?? [];
   const mode = destination?.spec?.filepath?.mode ?? 'nestedByMetadata';
 
   if (placement.metadata.deletionTimestamp) {
@@ -190,7 +192,7 @@ async function reconcilePlacement(
     return undefined;
   }
 
-  const status: Record<string, any> = { ...(placement.status ?? {}) };
+  const status: WorkPlacementStatus = { ...(placement.status ?? {}) };
   const misplaced = placement.metadata.labels?.[LABEL_MISPLACED] === 'true';
   status.conditions = setCondition(
     status.conditions,
@@ -283,10 +285,10 @@ async function reconcilePlacement(
     throw e;
   }
   const wasWritten = placement.status?.conditions?.some(
-    (c: any) => c.type === 'WriteSucceeded' && c.status === 'True',
+    c => c.type === 'WriteSucceeded' && c.status === 'True',
   );
   const wasMisplaced = placement.status?.conditions?.some(
-    (c: any) => c.type === 'ScheduleSucceeded' && c.reason === MISPLACED_REASON,
+    c => c.type === 'ScheduleSucceeded' && c.reason === MISPLACED_REASON,
   );
   await recordWrite(ctx, placement, {
     ...status,
@@ -320,7 +322,7 @@ async function reconcilePlacement(
 async function recordWrite(
   ctx: EngineContext,
   placement: WorkPlacementObject,
-  status: Record<string, any>,
+  status: WorkPlacementStatus,
 ) {
   try {
     await writeStatus(ctx.store, placement, status);
@@ -332,12 +334,12 @@ async function recordWrite(
       name: placement.metadata.name,
     });
     if (!fresh) return;
-    await writeStatus(ctx.store, fresh, status);
+    await writeStatus(ctx.store, fresh as WorkPlacementObject, status);
   }
 }
 
 /** Kratix's Ready: one word, from the write and the schedule. */
-function readyFrom(conditions: any[]) {
+function readyFrom(conditions: Condition[]) {
   const write = conditions.find(c => c.type === 'WriteSucceeded');
   const schedule = conditions.find(c => c.type === 'ScheduleSucceeded');
   let ready: { status: 'True' | 'False'; reason: string; message: string };

@@ -11,6 +11,7 @@ import {
   TaggedSelector,
   WORK_FINALIZER,
   WorkObject,
+  WorkflowObjectStatus,
   WorkloadGroup,
 } from '@kratix-backstage/plugin-kratix-common';
 import { runPipeline } from '../pipelines/runPipeline';
@@ -225,11 +226,11 @@ function withoutEngineFields(
  * incoming status replace existing ones, except `conditions`, which are
  * merged by type (runPipeline has checked their shape).
  */
-export function mergeStatus(
-  existing: Record<string, any>,
+export function mergeStatus<S extends Record<string, unknown>>(
+  existing: S,
   incoming: Record<string, unknown>,
-): Record<string, any> {
-  const result = { ...existing };
+): S {
+  const result: Record<string, any> = { ...existing };
   for (const [key, value] of Object.entries(incoming)) {
     if (key !== 'conditions') {
       result[key] = value;
@@ -245,7 +246,7 @@ export function mergeStatus(
       result.conditions = merged;
     }
   }
-  return result;
+  return result as S;
 }
 
 export function buildWork(
@@ -331,7 +332,7 @@ export async function runDeleteWorkflowOnce(
   ctx: EngineContext,
   target: WorkflowTarget,
 ): Promise<KubeObject> {
-  const status: Record<string, any> = { ...(target.object.status ?? {}) };
+  const status: WorkflowObjectStatus = { ...(target.object.status ?? {}) };
   const pipelines =
     (target.promise.spec?.workflows as any)?.[target.type]?.delete ?? [];
   if (status.deleteWorkflowCompleted || pipelines.length === 0)

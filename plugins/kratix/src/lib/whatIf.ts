@@ -7,14 +7,11 @@ import {
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import type { WhatIfChange } from '../api/KratixApi';
-import type {
-  WorkGroupStatus,
-  WorkStatus,
-} from '@kratix-backstage/plugin-kratix-common';
+import type { WorkGroupStatus } from '@kratix-backstage/plugin-kratix-common';
 
 /** The per-group status the scheduler writes on a Work. */
 export function workGroups(work: WorkObject): WorkGroupStatus[] {
-  return (work.status as WorkStatus | undefined)?.workloadGroups ?? [];
+  return work.status?.workloadGroups ?? [];
 }
 
 /** A destination as the scheduling core sees it, with `labels` if given instead of its own. */

@@ -18,10 +18,9 @@ import Typography from '@material-ui/core/Typography';
 import { useParams } from 'react-router-dom';
 import {
   KRATIX_SYSTEM_NAMESPACE,
-  KubeObject,
   LABEL_PROMISE_NAME,
   PromiseObject,
-  ResourceSchedulingStatus,
+  ResourceRequestObject,
   WorkObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
@@ -63,7 +62,7 @@ export function PromiseView(props: { name: string }) {
         labelSelector: `${LABEL_PROMISE_NAME}=${props.name}`,
       }),
       kind
-        ? api.list<KubeObject<unknown, ResourceSchedulingStatus>>(resourcesPath(kind))
+        ? api.list<ResourceRequestObject>(resourcesPath(kind))
         : Promise.resolve({ items: [] }),
     ]);
     const explanations = await explainPending(api, works.items);

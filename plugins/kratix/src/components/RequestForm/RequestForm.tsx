@@ -5,7 +5,7 @@ import Typography from '@material-ui/core/Typography';
 import Form from '@rjsf/material-ui';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
-import type { KubeObject, PromiseObject, ResourceSchedulingStatus } from '@kratix-backstage/plugin-kratix-common';
+import type { PromiseObject, ResourceRequestObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { KratixApiError, StatusCause } from '../../api/errors';
 import { resourceKindOf, resourcePath, resourcesPath } from '../../api/paths';
@@ -138,7 +138,7 @@ function RequestFollower(props: {
   const api = useApi(kratixApiRef);
   const links = useKratixLinks();
   const { value, error, refreshAfterChange } = useLiveData(
-    () => api.get<KubeObject<unknown, ResourceSchedulingStatus>>(resourcePath(props.kind, props.namespace, props.name)),
+    () => api.get<ResourceRequestObject>(resourcePath(props.kind, props.namespace, props.name)),
     [props.namespace, props.name],
   );
   // It was just created: its workflow runs now.

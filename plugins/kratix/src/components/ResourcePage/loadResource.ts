@@ -6,7 +6,7 @@ import {
   LABEL_RESOURCE_NAME,
   LABEL_WORK,
   PromiseObject,
-  ResourceSchedulingStatus,
+  ResourceRequestObject,
   WorkObject,
   WorkPlacementObject,
 } from '@kratix-backstage/plugin-kratix-common';
@@ -31,7 +31,7 @@ export interface GroupExplanation extends ExplainedGroup {
 }
 
 export interface ResourceData {
-  request: KubeObject<Record<string, unknown>, ResourceSchedulingStatus>;
+  request: ResourceRequestObject;
   promise?: PromiseObject;
   kind?: ResourceKind;
   works: WorkObject[];

@@ -5,9 +5,8 @@ import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import type {
   DestinationObject,
-  KubeObject,
   PromiseObject,
-  ResourceSchedulingStatus,
+  ResourceRequestObject,
 } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths, resourcePath } from '../../api/paths';
@@ -38,7 +37,7 @@ export function EntityKratixCard() {
       return { labels: d.metadata.labels ?? {}, link: links.destinations() };
     }
     if (!kind.value) return undefined;
-    const r = await api.get<KubeObject<unknown, ResourceSchedulingStatus>>(
+    const r = await api.get<ResourceRequestObject>(
       resourcePath(kind.value, target.namespace, target.name),
     );
     return {
