@@ -627,7 +627,12 @@ describe('resource request to workload file', () => {
     const sandbox = await sandboxBaseline(workRoot);
     const seq = await sequential('seq', SEQUENTIAL);
     await backend.whenIdle();
+    // CPU of this process (the backend's; sandboxes are child processes):
+    // what bounds requests/s on one core, whatever else the machine runs.
+    const cpuBefore = process.cpuUsage();
     const perSecond = await concurrent('par', REQUESTS, IN_FLIGHT);
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerRequest = (cpu.user + cpu.system) / 1000 / REQUESTS;
     await backend.whenIdle();
     const stages = await breakdown('stage', BREAKDOWN);
     const perRequest = [...statements.counts.entries()]
@@ -648,7 +653,7 @@ describe('resource request to workload file', () => {
     if (process.env.BENCH_CPU_PROFILE) {
       fs.writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
     }
-    const cpu = cpuByLayer(profile);
+    const layers = cpuByLayer(profile);
 
     expect(seq).toHaveLength(SEQUENTIAL);
     const p50 = percentile(seq, 0.5);
@@ -679,6 +684,11 @@ describe('resource request to workload file', () => {
       )} requests/s | ${((perSecond * sandbox.bare) / 1000).toFixed(
         2,
       )} (× sandbox starts/s) |`,
+      `| backend CPU per request in that run (user + system) | ${ms(
+        cpuPerRequest,
+      )} ms | at most ${(1000 / cpuPerRequest).toFixed(
+        0,
+      )} requests/s on one core |`,
       '',
       `stages, median of ${BREAKDOWN} sequential requests observed through the API's watches:`,
       '',
@@ -709,25 +719,26 @@ describe('resource request to workload file', () => {
       '',
       '| layer | ms | per request | % of busy |',
       '|---|---|---|---|',
-      ...[...cpu.inclusive.entries()]
+      ...[...layers.inclusive.entries()]
         .sort((a, b) => b[1] - a[1])
         .map(
           ([layer, t]) =>
             `| ${layer} | ${t.toFixed(0)} | ${(t / PROFILED).toFixed(2)} | ${(
               (100 * t) /
-              (cpu.total - cpu.idle)
+              (layers.total - layers.idle)
             ).toFixed(0)} |`,
         ),
-      `| garbage collector | ${cpu.gc.toFixed(0)} | ${(
-        cpu.gc / PROFILED
-      ).toFixed(2)} | ${((100 * cpu.gc) / (cpu.total - cpu.idle)).toFixed(
-        0,
-      )} |`,
-      `| busy (all but idle) | ${(cpu.total - cpu.idle).toFixed(0)} | ${(
-        (cpu.total - cpu.idle) /
+      `| garbage collector | ${layers.gc.toFixed(0)} | ${(
+        layers.gc / PROFILED
+      ).toFixed(2)} | ${(
+        (100 * layers.gc) /
+        (layers.total - layers.idle)
+      ).toFixed(0)} |`,
+      `| busy (all but idle) | ${(layers.total - layers.idle).toFixed(0)} | ${(
+        (layers.total - layers.idle) /
         PROFILED
       ).toFixed(2)} | 100 |`,
-      `| idle | ${cpu.idle.toFixed(0)} | | |`,
+      `| idle | ${layers.idle.toFixed(0)} | | |`,
     ];
     if (statements.trace.length) {
       lines.push(
