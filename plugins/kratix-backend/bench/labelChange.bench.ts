@@ -25,7 +25,8 @@
  *   BENCH_DESTINATIONS=10000 BENCH_GROUPS=100000 BENCH_AFFECTED=1000 \
  *     nice yarn bench:labelchange
  *
- * Also BENCH_SEED (42), BENCH_RELEASE_MS (the baseline's wait before every
+ * Also BENCH_SEED (42), BENCH_CHUNK (1000 objects per setup transaction),
+ * BENCH_RELEASE_MS (the baseline's wait before every
  * Work is due; by default five times the first PATCH, at least 2 s).
  */
 import fs from 'node:fs';
@@ -37,6 +38,7 @@ import { KubeObject, WorkObject } from '@kratix-backstage/plugin-kratix-common';
 import {
   engineIdle,
   listFiles,
+  LogRecord,
   startKratixBackend,
   tempDir,
 } from '../src/__testUtils__/testBackend';
@@ -59,14 +61,19 @@ const SEED = envInt('BENCH_SEED', 42);
 const RELEASE_MS = process.env.BENCH_RELEASE_MS
   ? envInt('BENCH_RELEASE_MS', 2000)
   : undefined;
-/** Objects per setup transaction, and the queue depth setup waits below. */
-const CHUNK = 1000;
+/** Objects per setup transaction; setup waits until fewer are unreconciled. */
+const CHUNK = envInt('BENCH_CHUNK', 1000);
 const RECONCILES = 'kratix.controller.reconciles';
 const DESTINATIONS_PATH = '/apis/platform.kratix.io/v1alpha1/destinations';
 /** Setup waits: generous, since a full-size world takes many minutes. */
 const SETUP_TIMEOUT_MS = 6 * 60 * 60 * 1000;
 
 jest.setTimeout(12 * 60 * 60 * 1000);
+
+const benchStart = performance.now();
+/** The backend's log, for the progress lines. */
+let backendLogs: LogRecord[] = [];
+let logsSeen = 0;
 
 interface ChangeRun {
   patchMs: number;
@@ -116,6 +123,7 @@ it(`one label change affecting ${AFFECTED} of ${GROUPS} groups on ${DESTINATIONS
       features: [metrics.factory()],
     }),
   );
+  backendLogs = backend.logs;
   try {
     await phase(`create ${DESTINATIONS} destinations, until Ready`, () =>
       createAndSettle(knex, world.destinations),
@@ -191,6 +199,10 @@ async function createAndSettle(knex: Knex, objects: KubeObject[]) {
   await until(
     async () => (await unreconciled(knex, kind)) === 0,
     `every ${kind} to be reconciled`,
+  );
+  await until(
+    async () => (await unreconciled(knex, 'WorkPlacement')) === 0,
+    'every WorkPlacement to be written',
   );
   await engineIdle(knex, SETUP_TIMEOUT_MS);
 }
@@ -498,23 +510,36 @@ function printReport(r: {
   process.stdout.write(lines.join('\n'));
 }
 
-const benchStart = performance.now();
-
 /** Progress on stderr, for runs that take many minutes. */
 function progress(what: string) {
   const { rss, heapUsed } = process.memoryUsage();
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  // What the backend warned about since the last line: a stall shows why.
+  const fresh = backendLogs
+    .slice(logsSeen)
+    .filter(r => r.level === 'warn' || r.level === 'error');
+  logsSeen = backendLogs.length;
+  const warnings = fresh.length
+    ? `; ${fresh.length} backend warnings/errors, last: ${fresh[
+        fresh.length - 1
+      ].message.slice(0, 300)}`
+    : '';
   process.stderr.write(
     `[${formatMs(performance.now() - benchStart)}, RSS ${mb(rss)} MB, heap ${mb(
       heapUsed,
-    )} MB] ${what}\n`,
+    )} MB] ${what}${warnings}\n`,
   );
 }
 
 async function until(check: () => Promise<boolean>, what: string) {
   const deadline = Date.now() + SETUP_TIMEOUT_MS;
+  let nextReport = Date.now() + 30_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > nextReport) {
+      progress(`waiting for ${what}`);
+      nextReport = Date.now() + 30_000;
+    }
     await new Promise(resolve => setTimeout(resolve, 200));
   }
 }
