@@ -225,20 +225,26 @@ class StatementCounter {
   readonly trace: string[] = [];
 
   constructor(knex: Knex) {
-    knex.on('query', (q: { sql: string; __knexQueryUid: string }) => {
-      // The bench's own whenIdle() counts the queue; it is not the engine.
-      if (!this.#on || /count\(\*\)/i.test(q.sql)) return;
-      const at = performance.now();
-      this.#sent.set(q.__knexQueryUid, { key: describeStatement(q.sql), at });
-      if (this.traceFrom !== undefined) {
-        this.trace.push(
-          `${(at - this.traceFrom).toFixed(1).padStart(7)} ms  ${q.sql.slice(
-            0,
-            160,
-          )}`,
-        );
-      }
-    });
+    knex.on(
+      'query',
+      (q: { sql: string; bindings?: unknown[]; __knexQueryUid: string }) => {
+        // The bench's own whenIdle() counts the queue; it is not the engine.
+        if (!this.#on || /count\(\*\)/i.test(q.sql)) return;
+        const at = performance.now();
+        this.#sent.set(q.__knexQueryUid, {
+          key: describeStatement(q.sql, q.bindings ?? []),
+          at,
+        });
+        if (this.traceFrom !== undefined) {
+          this.trace.push(
+            `${(at - this.traceFrom).toFixed(1).padStart(7)} ms  ${q.sql.slice(
+              0,
+              160,
+            )}`,
+          );
+        }
+      },
+    );
     const answered = (_: unknown, q: { __knexQueryUid: string }) => {
       const sent = this.#sent.get(q.__knexQueryUid);
       if (!sent) return;
@@ -262,10 +268,23 @@ class StatementCounter {
   }
 }
 
-function describeStatement(sql: string): string {
+/** `select kratix_objects: list by label Event`, `update kratix_queue`, ... */
+function describeStatement(sql: string, bindings: unknown[]): string {
   const verb = sql.trim().split(/\s+/)[0].toLowerCase();
   const table = /(?:from|into|update)\s+[`"]?(\w+)/i.exec(sql)?.[1] ?? '';
   if (verb === 'select' && /pragma|sqlite_master/i.test(sql)) return 'pragma';
+  if (verb === 'select' && table === 'kratix_objects') {
+    // Object reads start with the group and kind they read.
+    const shapes: [RegExp, string][] = [
+      [/ limit /i, 'get'],
+      [/ join /i, 'list by label'],
+      [/ in \(/i, 'bodies by id'],
+    ];
+    const shape = shapes.find(([re]) => re.test(sql))?.[1] ?? 'list';
+    return `select kratix_objects: ${shape} ${
+      shape === 'bodies by id' ? '' : String(bindings[1] ?? '')
+    }`.trim();
+  }
   return table ? `${verb} ${table}` : verb;
 }
 
