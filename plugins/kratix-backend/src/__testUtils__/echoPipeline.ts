@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createBackendModule } from '@backstage/backend-plugin-api';
-import { kratixPipelinesExtensionPoint } from '@kratix-backstage/plugin-kratix-node';
+import {
+  InProcessPipeline,
+  kratixPipelinesExtensionPoint,
+} from '@kratix-backstage/plugin-kratix-node';
 
 export const ECHO_IMAGE = 'example.org/in-process/echo:v1';
 
@@ -9,6 +12,16 @@ export const ECHO_IMAGE = 'example.org/in-process/echo:v1';
  * A one-file in-process pipeline, so tests of many requests measure the
  * engine rather than sandboxes.
  */
+export const echoPipeline: InProcessPipeline = {
+  image: ECHO_IMAGE,
+  async run({ object, outputDir }) {
+    fs.writeFileSync(
+      path.join(outputDir, 'echo.yaml'),
+      `kind: ConfigMap\nmetadata: { name: ${object.metadata.name} }\n`,
+    );
+  },
+};
+
 export const echoPipelineModule = createBackendModule({
   pluginId: 'kratix',
   moduleId: 'echo-pipeline',
@@ -16,15 +29,7 @@ export const echoPipelineModule = createBackendModule({
     env.registerInit({
       deps: { pipelines: kratixPipelinesExtensionPoint },
       async init({ pipelines }) {
-        pipelines.addInProcessPipeline({
-          image: ECHO_IMAGE,
-          async run({ object, outputDir }) {
-            fs.writeFileSync(
-              path.join(outputDir, 'echo.yaml'),
-              `kind: ConfigMap\nmetadata: { name: ${object.metadata.name} }\n`,
-            );
-          },
-        });
+        pipelines.addInProcessPipeline(echoPipeline);
       },
     });
   },
