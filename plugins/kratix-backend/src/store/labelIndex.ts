@@ -74,9 +74,11 @@ function indexable(selector: LabelRequirement[]) {
  * kratix_objects of a kind (as `o`), in a namespace if given, narrowed by
  * the index to those with every label an Equals, In or Exists requirement
  * asks for. The first such requirement drives the query from the index (a
- * join: only the objects with that label are visited), the others filter
- * it. The caller still matches the whole selector: NotEquals, NotIn and
- * DoesNotExist need no label, so the index cannot answer them. `narrowed`
+ * join: only the objects with that label are visited); the others filter
+ * those row by row, so the rarest label should come first (a request's
+ * name before its Promise's). The caller still matches the whole selector:
+ * NotEquals, NotIn and DoesNotExist need no label, so the index cannot
+ * answer them. `narrowed`
  * is false when no requirement could use the index.
  */
 export function selectObjects(
@@ -94,13 +96,11 @@ export function selectObjects(
   const [first, ...rest] = indexable(options.labelSelector ?? []);
   if (first) {
     // An object has one value per key, so the join repeats no object.
-    query
-      .join({ l: LABELS_TABLE }, 'l.object_id', 'o.id')
-      .where({
-        'l.group': type.group,
-        'l.kind': type.kind,
-        'l.key': first.key,
-      });
+    query.join({ l: LABELS_TABLE }, 'l.object_id', 'o.id').where({
+      'l.group': type.group,
+      'l.kind': type.kind,
+      'l.key': first.key,
+    });
     if (first.operator !== 'Exists') query.whereIn('l.value', first.values);
   }
   for (const requirement of rest) {
