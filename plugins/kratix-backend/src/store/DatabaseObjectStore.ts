@@ -108,7 +108,7 @@ export class DatabaseObjectStore implements ObjectStore {
     options: ListOptions = {},
   ): Promise<KubeObject[]> {
     const { namespace, labelSelector } = options;
-    const { query, narrowed } = selectObjects(this.#knex, type, {
+    const { query, narrowed } = await selectObjects(this.#knex, type, {
       namespace,
       labelSelector,
     });
@@ -152,7 +152,7 @@ export class DatabaseObjectStore implements ObjectStore {
           .where({ name: 'resource_version' })
           .first('value');
         const resourceVersion = String(toNumber(counter?.value ?? 0));
-        const { query } = selectObjects(tx, type, {
+        const { query } = await selectObjects(tx, type, {
           namespace,
           labelSelector,
         });

@@ -105,4 +105,26 @@ describe.each(databases.eachSupportedId())('the label index on %s', id => {
 
     expect(await select(equals('app', 'x'))).toEqual(['old']);
   });
+
+  it('drives a list from its rarest label, whatever the order asked', async () => {
+    const { store, knex, select } = await setup();
+    for (let i = 0; i < 70; i++) {
+      await store.create(pod(`p${i}`, { promise: 'x', resource: `r${i}` }));
+    }
+    const joinedOn: unknown[] = [];
+    knex.on('query', (q: { sql: string; bindings: unknown[] }) => {
+      const m = / join .* where (.*)$/i.exec(q.sql);
+      if (!m) return;
+      // The join's key is the binding after those of o.group, o.kind,
+      // o.namespace, l.group and l.kind.
+      joinedOn.push(q.bindings[5]);
+    });
+    expect(
+      await select(equals('promise', 'x'), equals('resource', 'r7')),
+    ).toEqual(['p7']);
+    expect(
+      await select(equals('resource', 'r8'), equals('promise', 'x')),
+    ).toEqual(['p8']);
+    expect(joinedOn).toEqual(['resource', 'resource']);
+  });
 });

@@ -70,22 +70,56 @@ function indexable(selector: LabelRequirement[]) {
   return selector.filter(r => ['Equals', 'In', 'Exists'].includes(r.operator));
 }
 
+/** Rows of the index probed per requirement to find the rarest label. */
+const PROBE_ROWS = 64;
+
+function withLabel(db: Db, type: Kind, requirement: LabelRequirement) {
+  const rows = db(LABELS_TABLE)
+    .select('object_id')
+    .where({ group: type.group, kind: type.kind, key: requirement.key });
+  if (requirement.operator !== 'Exists') {
+    rows.whereIn('value', requirement.values);
+  }
+  return rows;
+}
+
+/**
+ * The requirements, the one with the fewest objects first (counted up to
+ * PROBE_ROWS, so a probe costs little however common its label): a
+ * request's Works are found by its name, not by its Promise's.
+ */
+async function rarestFirst(
+  db: Db,
+  type: Kind,
+  requirements: LabelRequirement[],
+): Promise<LabelRequirement[]> {
+  if (requirements.length < 2) return requirements;
+  const counts = await Promise.all(
+    requirements.map(async requirement => {
+      const rows = await withLabel(db, type, requirement).limit(PROBE_ROWS);
+      return rows.length;
+    }),
+  );
+  return requirements
+    .map((requirement, i) => ({ requirement, count: counts[i] }))
+    .sort((a, b) => a.count - b.count)
+    .map(({ requirement }) => requirement);
+}
+
 /**
  * kratix_objects of a kind (as `o`), in a namespace if given, narrowed by
  * the index to those with every label an Equals, In or Exists requirement
- * asks for. The first such requirement drives the query from the index (a
- * join: only the objects with that label are visited); the others filter
- * those row by row, so the rarest label should come first (a request's
- * name before its Promise's). The caller still matches the whole selector:
- * NotEquals, NotIn and DoesNotExist need no label, so the index cannot
- * answer them. `narrowed`
+ * asks for. The rarest such label drives the query from the index (a join:
+ * only the objects with it are visited); the others filter those. The
+ * caller still matches the whole selector: NotEquals, NotIn and
+ * DoesNotExist need no label, so the index cannot answer them. `narrowed`
  * is false when no requirement could use the index.
  */
-export function selectObjects(
+export async function selectObjects(
   db: Db,
   type: Kind,
   options: { namespace?: string; labelSelector?: LabelRequirement[] },
-): { query: Knex.QueryBuilder; narrowed: boolean } {
+): Promise<{ query: Knex.QueryBuilder; narrowed: boolean }> {
   const query = db({ o: OBJECTS_TABLE }).where({
     'o.group': type.group,
     'o.kind': type.kind,
@@ -93,24 +127,24 @@ export function selectObjects(
       ? { 'o.namespace': options.namespace }
       : {}),
   });
-  const [first, ...rest] = indexable(options.labelSelector ?? []);
+  const [first, ...rest] = await rarestFirst(
+    db,
+    type,
+    indexable(options.labelSelector ?? []),
+  );
   if (first) {
     // An object has one value per key, so the join repeats no object.
-    query.join({ l: LABELS_TABLE }, 'l.object_id', 'o.id').where({
-      'l.group': type.group,
-      'l.kind': type.kind,
-      'l.key': first.key,
-    });
+    query
+      .join({ l: LABELS_TABLE }, 'l.object_id', 'o.id')
+      .where({
+        'l.group': type.group,
+        'l.kind': type.kind,
+        'l.key': first.key,
+      });
     if (first.operator !== 'Exists') query.whereIn('l.value', first.values);
   }
   for (const requirement of rest) {
-    const withLabel = db(LABELS_TABLE)
-      .select('object_id')
-      .where({ group: type.group, kind: type.kind, key: requirement.key });
-    if (requirement.operator !== 'Exists') {
-      withLabel.whereIn('value', requirement.values);
-    }
-    query.whereIn('o.id', withLabel);
+    query.whereIn('o.id', withLabel(db, type, requirement));
   }
   return { query, narrowed: first !== undefined };
 }
