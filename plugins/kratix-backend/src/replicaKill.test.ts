@@ -139,7 +139,7 @@ describeOnPostgres(
       for (const dir of [stateStoreRoot, inFlightRoot]) {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 30_000); // a graceful stop may take 10 s before it is a SIGKILL
 
     // About two minutes on two idle cores; the rest is room for busy ones.
     it('places every request exactly once and takes over the dead claims within a lease', async () => {
