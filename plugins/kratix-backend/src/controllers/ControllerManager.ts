@@ -74,6 +74,8 @@ export interface ControllerManagerOptions {
 export const LEASE_MS = 15_000;
 const RENEW_EVERY_MS = 5_000;
 const IDLE_POLL_MS = 5_000;
+/** How often a replica looks for claims of replicas that died. */
+const DEAD_CLAIMS_EVERY_MS = 2_000;
 
 /**
  * controller-runtime's manager, for our controllers: routes every stored
@@ -92,6 +94,7 @@ export class ControllerManager {
   private workers: Promise<void>[] = [];
   private unsubscribe?: () => void;
   private unfollowKinds?: () => void;
+  private deadClaims?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly options: ControllerManagerOptions) {
@@ -166,6 +169,28 @@ export class ControllerManager {
         await this.options.queue.enqueue(encodeKey(key));
       }
     }
+    await queue.start(error =>
+      this.options.logger.warn(
+        `lost this replica's liveness lock; others may take over its claims: ${error}`,
+      ),
+    );
+    this.deadClaims = setInterval(() => {
+      queue
+        .releaseDeadClaims()
+        .then(released => {
+          if (released === 0) return;
+          this.options.logger.info(
+            `took over ${released} claims of a replica that is gone`,
+          );
+          for (const waiting of this.wake.values()) {
+            waiting.splice(0).forEach(w => w());
+          }
+        })
+        .catch(e =>
+          this.options.logger.warn(`could not check for dead claims: ${e}`),
+        );
+    }, DEAD_CLAIMS_EVERY_MS);
+    this.deadClaims.unref?.();
     this.workers = this.controllers.flatMap(c =>
       Array.from({ length: c.concurrency }, (_, i) => this.work(c, i)),
     );
@@ -176,9 +201,11 @@ export class ControllerManager {
     this.abort.abort();
     this.unsubscribe?.();
     this.unfollowKinds?.();
+    clearInterval(this.deadClaims);
     for (const waiting of this.wake.values())
       waiting.splice(0).forEach(w => w());
     await Promise.allSettled(this.workers);
+    await this.options.queue.stop();
   }
 
   async enqueue(key: ReconcileKey, delayMs?: number) {

@@ -253,6 +253,52 @@ describe.each(databases.eachSupportedId())('DatabaseWorkQueue on %s', id => {
     });
   });
 
+  it("hands a dead replica's claims to the others at once, first in line", async () => {
+    const { database, queue: dying } = await setup();
+    const survivor = await newQueue(database);
+    await Promise.all([dying.start(), survivor.start()]);
+    try {
+      await dying.enqueue('work/ns/was-running');
+      advance(1);
+      await dying.enqueue('work/ns/waiting');
+      const claimed = await dying.claim({ leaseMs: 15_000 });
+      expect(claimed?.key).toBe('work/ns/was-running');
+
+      // Alive: its claim is its own, however long the survivor looks.
+      expect(await survivor.releaseDeadClaims()).toBe(0);
+      const waiting = await survivor.claim();
+      expect(waiting?.key).toBe('work/ns/waiting');
+      await survivor.complete(waiting!);
+
+      // Its process (and so its connection and liveness lock) is gone.
+      await dying.stop();
+      const knex = await database.getClient();
+      const claimedRows = async () =>
+        Number(
+          (
+            await knex('kratix_queue')
+              .whereNotNull('claim_token')
+              .count({ n: '*' })
+          )[0].n,
+        );
+      const before = await claimedRows();
+      // One process per SQLite file: a restart takes back what the previous
+      // process left claimed. On PostgreSQL any replica does, at once.
+      await (id === 'SQLITE_3'
+        ? newQueue(database).then(q => q.start())
+        : survivor.releaseDeadClaims());
+      expect(before - (await claimedRows())).toBe(1);
+      await survivor.enqueue('work/ns/later');
+      expect(await survivor.claim()).toEqual({
+        key: 'work/ns/was-running',
+        attempts: 0,
+        token: expect.any(String),
+      });
+    } finally {
+      await Promise.all([dying.stop(), survivor.stop()]);
+    }
+  });
+
   it('shares one migration run with the object store', async () => {
     const database = await initDatabase(databases, id);
     const [queue, store] = await Promise.all([

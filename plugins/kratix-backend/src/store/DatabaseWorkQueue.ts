@@ -4,6 +4,7 @@ import { Knex } from 'knex';
 import { toNumber } from './json';
 import { getMigratedClient, isPostgres } from './migrations';
 import { ClaimedItem, WorkQueue } from './types';
+import { ReplicaLiveness, isReplicaAlive } from './replicaLiveness';
 
 const QUEUE_TABLE = 'kratix_queue';
 const DEFAULT_LEASE_MS = 60_000;
@@ -13,7 +14,12 @@ const CLAIM_RACES = 5;
 /** First key of the queue's advisory locks, apart from other users' locks. */
 const ADVISORY_LOCK_SPACE = 0x6b727478; // 'krtx'
 
-const RELEASED = { claim_token: null, lease_until: null, requeue_at: null };
+const RELEASED = {
+  claim_token: null,
+  claimed_by: null,
+  lease_until: null,
+  requeue_at: null,
+};
 
 interface QueueRow {
   key: string;
@@ -38,6 +44,9 @@ export class DatabaseWorkQueue implements WorkQueue {
   readonly #now: () => number;
   /** The last exclusive section of each name in this process. */
   readonly #sections = new Map<string, Promise<unknown>>();
+  /** This replica, in the claims it holds. */
+  readonly #owner = randomUUID();
+  #liveness?: ReplicaLiveness;
 
   static async create(options: {
     database: DatabaseService;
@@ -55,6 +64,58 @@ export class DatabaseWorkQueue implements WorkQueue {
   private constructor(knex: Knex, now: () => number) {
     this.#knex = knex;
     this.#now = () => Math.floor(now());
+  }
+
+  /**
+   * Starts taking part: on PostgreSQL it holds this replica's liveness lock
+   * (others release its claims once it is gone); on SQLite, the only
+   * process, it releases what a previous process left claimed.
+   */
+  async start(onLivenessLost: (error: unknown) => void = () => {}) {
+    if (isPostgres(this.#knex)) {
+      this.#liveness = await ReplicaLiveness.hold(
+        this.#knex,
+        this.#owner,
+        onLivenessLost,
+      );
+    } else {
+      await this.#release(
+        this.#knex(QUEUE_TABLE)
+          .whereNotNull('claim_token')
+          .where(q =>
+            q.whereNull('claimed_by').orWhereNot('claimed_by', this.#owner),
+          ),
+      );
+    }
+  }
+
+  async stop() {
+    await this.#liveness?.release();
+    this.#liveness = undefined;
+  }
+
+  async releaseDeadClaims(): Promise<number> {
+    if (!isPostgres(this.#knex)) return 0;
+    const owners: { claimed_by: string }[] = await this.#knex(QUEUE_TABLE)
+      .distinct('claimed_by')
+      .whereNotNull('claim_token')
+      .whereNotNull('claimed_by')
+      .whereNot('claimed_by', this.#owner);
+    let released = 0;
+    for (const { claimed_by: owner } of owners) {
+      if (await isReplicaAlive(this.#knex, owner)) continue;
+      released += await this.#release(
+        this.#knex(QUEUE_TABLE)
+          .whereNotNull('claim_token')
+          .where('claimed_by', owner),
+      );
+    }
+    return released;
+  }
+
+  /** Interrupted work goes first: it was due before anything waiting now. */
+  async #release(rows: Knex.QueryBuilder): Promise<number> {
+    return rows.update({ ...RELEASED, due_at: 0 });
   }
 
   async enqueue(key: string, options?: { delayMs?: number }): Promise<void> {
@@ -213,7 +274,7 @@ export class DatabaseWorkQueue implements WorkQueue {
       .skipLocked();
     const rows: Pick<QueueRow, 'key' | 'attempts'>[] = await knex(QUEUE_TABLE)
       .where('key', '=', next)
-      .update(claimedBy(token, leaseUntil))
+      .update(claimedBy(token, leaseUntil, this.#owner))
       .returning(['key', 'attempts']);
     return rows[0];
   }
@@ -246,7 +307,7 @@ export class DatabaseWorkQueue implements WorkQueue {
             ? q.whereNull('claim_token')
             : q.where('claim_token', row.claim_token),
         )
-        .update(claimedBy(token, leaseUntil));
+        .update(claimedBy(token, leaseUntil, this.#owner));
       if (updated === 1) {
         return { key: row.key, attempts: toNumber(row.attempts) };
       }
@@ -264,10 +325,11 @@ function inShare(query: Knex.QueryBuilder, share: string | undefined) {
   return share === undefined ? query : query.where('queue', share);
 }
 
-function claimedBy(token: string, leaseUntil: number) {
+function claimedBy(token: string, leaseUntil: number, owner: string) {
   // A re-claimed expired lease also covers enqueues made during it.
   return {
     claim_token: token,
+    claimed_by: owner,
     lease_until: leaseUntil,
     due_at: leaseUntil,
     requeue_at: null,

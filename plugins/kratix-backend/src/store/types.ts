@@ -119,6 +119,17 @@ export interface WorkQueue {
   /** Milliseconds until the next key (of a share) is due; undefined when none. */
   nextDueInMs(queue?: string): Promise<number | undefined>;
   size(): Promise<number>;
+  /**
+   * Joins the replicas sharing the queue; `stop` leaves. A replica that
+   * dies without leaving is seen as gone at once (see releaseDeadClaims).
+   */
+  start(onLivenessLost?: (error: unknown) => void): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Makes the claims of replicas that are gone claimable now, first in
+   * line, instead of at the end of their lease. Returns how many.
+   */
+  releaseDeadClaims(): Promise<number>;
   /** Whether some process holds a live claim on the key now. */
   isClaimed(key: string): Promise<boolean>;
   /**
