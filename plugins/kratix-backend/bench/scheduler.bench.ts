@@ -29,7 +29,10 @@ import {
   Labels,
   matchesDestination,
 } from '@kratix-backstage/plugin-kratix-common';
-import { IndexedGroup, SchedulingIndex } from '../src/controllers/schedulingIndex';
+import {
+  IndexedGroup,
+  SchedulingIndex,
+} from '../src/controllers/schedulingIndex';
 
 const DESTINATIONS = envInt('BENCH_DESTINATIONS', 10_000);
 const GROUPS = envInt('BENCH_GROUPS', 100_000);
