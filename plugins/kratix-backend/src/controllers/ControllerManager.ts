@@ -89,6 +89,8 @@ export class ControllerManager {
   private readonly controllers: Controller[];
   private readonly byName = new Map<ControllerName, Controller>();
   private readonly wake = new Map<ControllerName, (() => void)[]>();
+  /** Local enqueues per share, so a worker about to sleep sees one it missed. */
+  private readonly pokes = new Map<ControllerName, number>();
   private readonly reconciles;
   private readonly durations;
   private workers: Promise<void>[] = [];
@@ -213,12 +215,17 @@ export class ControllerManager {
       encodeKey(key),
       delayMs ? { delayMs } : undefined,
     );
-    if (!delayMs) {
-      this.wake
-        .get(key.type)
-        ?.splice(0)
-        .forEach(w => w());
-    }
+    if (!delayMs) this.poke(key.type);
+  }
+
+  /**
+   * One key is due: one sleeping worker of its share is enough (waking all
+   * would have them race for it). A worker that claims something wakes the
+   * next, so a burst still reaches every worker.
+   */
+  private poke(share: ControllerName) {
+    this.pokes.set(share, (this.pokes.get(share) ?? 0) + 1);
+    this.wake.get(share)?.shift()?.();
   }
 
   /** Every watch of every controller that follows the change's kind. */
@@ -261,6 +268,7 @@ export class ControllerManager {
     const share = controller.name;
     while (!this.stopped) {
       let item: ClaimedItem | undefined;
+      const pokes = this.pokes.get(share) ?? 0;
       try {
         item = await queue.claim({ leaseMs: LEASE_MS, queue: share });
       } catch (e) {
@@ -269,12 +277,16 @@ export class ControllerManager {
       }
       if (!item) {
         const due = await queue.nextDueInMs(share).catch(() => undefined);
+        // Enqueued while this worker looked: look again instead of sleeping.
+        if ((this.pokes.get(share) ?? 0) !== pokes) continue;
         await this.sleep(
           share,
           Math.min(Math.max(due ?? IDLE_POLL_MS, 10), IDLE_POLL_MS),
         );
         continue;
       }
+      // More may be due: let one more worker look.
+      this.wake.get(share)?.shift()?.();
       const claimed = item;
       const heartbeat = setInterval(() => {
         queue

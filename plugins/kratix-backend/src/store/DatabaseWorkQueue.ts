@@ -8,8 +8,6 @@ import { ReplicaLiveness, isReplicaAlive } from './replicaLiveness';
 
 const QUEUE_TABLE = 'kratix_queue';
 const DEFAULT_LEASE_MS = 60_000;
-/** Claim attempts lost to concurrent claimers before giving up for now. */
-const CLAIM_RACES = 5;
 
 /** First key of the queue's advisory locks, apart from other users' locks. */
 const ADVISORY_LOCK_SPACE = 0x6b727478; // 'krtx'
@@ -157,9 +155,7 @@ export class DatabaseWorkQueue implements WorkQueue {
       now + Math.max(1, Math.ceil(options?.leaseMs ?? DEFAULT_LEASE_MS));
     const token = randomUUID();
     const share = options?.queue;
-    const claimed = isPostgres(this.#knex)
-      ? await this.#claimSkipLocked(now, leaseUntil, token, share)
-      : await this.#claimConditionally(now, leaseUntil, token, share);
+    const claimed = await this.#claimNext(now, leaseUntil, token, share);
     return claimed && { key: claimed.key, attempts: claimed.attempts, token };
   }
 
@@ -257,62 +253,32 @@ export class DatabaseWorkQueue implements WorkQueue {
     });
   }
 
-  /** PostgreSQL: concurrent claimers skip each other's rows instead of waiting. */
-  async #claimSkipLocked(
+  /**
+   * Picks the next due row and claims it in one statement. PostgreSQL:
+   * concurrent claimers skip each other's rows instead of waiting. SQLite
+   * runs one write statement at a time, so of two processes sharing the
+   * file only one can claim a row.
+   */
+  async #claimNext(
     now: number,
     leaseUntil: number,
     token: string,
     share?: string,
   ) {
     const knex = this.#knex;
-    const next = inShare(knex(QUEUE_TABLE), share)
+    let next = inShare(knex(QUEUE_TABLE), share)
       .select('key')
       .where('due_at', '<=', now)
       .orderBy([{ column: 'due_at' }, { column: 'key' }])
-      .limit(1)
-      .forUpdate()
-      .skipLocked();
+      .limit(1);
+    if (isPostgres(knex)) next = next.forUpdate().skipLocked();
     const rows: Pick<QueueRow, 'key' | 'attempts'>[] = await knex(QUEUE_TABLE)
       .where('key', '=', next)
       .update(claimedBy(token, leaseUntil, this.#owner))
       .returning(['key', 'attempts']);
-    return rows[0];
-  }
-
-  /**
-   * Elsewhere (SQLite): pick, then claim only if the row is still as seen, so
-   * of two processes sharing the file only one wins; the loser tries again.
-   */
-  async #claimConditionally(
-    now: number,
-    leaseUntil: number,
-    token: string,
-    share?: string,
-  ) {
-    for (let race = 0; race < CLAIM_RACES; race++) {
-      const row: QueueRow | undefined = await inShare(
-        this.#knex(QUEUE_TABLE),
-        share,
-      )
-        .where('due_at', '<=', now)
-        .orderBy([{ column: 'due_at' }, { column: 'key' }])
-        .first();
-      if (!row) {
-        return undefined;
-      }
-      const updated = await this.#knex(QUEUE_TABLE)
-        .where({ key: row.key, due_at: row.due_at })
-        .where(q =>
-          row.claim_token === null
-            ? q.whereNull('claim_token')
-            : q.where('claim_token', row.claim_token),
-        )
-        .update(claimedBy(token, leaseUntil, this.#owner));
-      if (updated === 1) {
-        return { key: row.key, attempts: toNumber(row.attempts) };
-      }
-    }
-    return undefined;
+    return (
+      rows[0] && { key: rows[0].key, attempts: toNumber(rows[0].attempts) }
+    );
   }
 }
 
