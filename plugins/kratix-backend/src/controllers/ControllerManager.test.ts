@@ -30,8 +30,8 @@ const SYSTEM = 'kratix-platform-system';
 
 /**
  * A store that, once armed, holds the next call matching a predicate until
- * released: `list` after reading (the caller acts on what it read), status
- * writes before writing (the caller's copy goes stale meanwhile).
+ * released: `list` after reading (the caller acts on what it read), creates
+ * and status writes before writing (the caller's copy goes stale meanwhile).
  */
 function gatedStore(store: ObjectStore) {
   let armed: ((method: string, arg: any) => boolean) | undefined;
@@ -54,7 +54,10 @@ function gatedStore(store: ObjectStore) {
       await hold('list', type);
       return items;
     },
-    create: o => store.create(o),
+    create: async o => {
+      await hold('create', o);
+      return store.create(o);
+    },
     update: o => store.update(o),
     updateStatus: async o => {
       await hold('updateStatus', o);
@@ -140,9 +143,10 @@ describe('ControllerManager', () => {
     await store.create(destination('d2', { environment: 'prod' }));
     await engine.start();
     try {
+      // Held as it places what it decided from the destinations it read.
       gate.arm(
-        (method, type) =>
-          method === 'list' && type.kind === DESTINATION_KIND.kind,
+        (method, object) =>
+          method === 'create' && object.kind === WORK_PLACEMENT_KIND.kind,
       );
       // A dependency Work: it belongs on every destination labelled dev.
       await store.create(dependencyWork('deps', { environment: 'dev' }));

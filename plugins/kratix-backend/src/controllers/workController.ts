@@ -1,5 +1,6 @@
 import {
   Condition,
+  DestinationCandidate,
   DestinationObject,
   KRATIX_API_VERSION,
   LABEL_DESTINATION,
@@ -63,6 +64,25 @@ export function groupRef(namespace: string, work: string, groupId: string) {
 class WorkSchedule {
   readonly index = new SchedulingIndex();
   private readonly groupsByWork = new Map<string, string[]>();
+  /**
+   * Every Destination, as the feed has delivered them: scheduling a Work
+   * reads them here instead of listing (and parsing) all of them from the
+   * store each time. Kept in step by the same watch that feeds the index.
+   */
+  private readonly destinations = new Map<string, DestinationObject>();
+  private candidates?: DestinationCandidate[];
+
+  /** By name, as the store lists them (random picks depend on the order). */
+  candidateList(): DestinationCandidate[] {
+    this.candidates ??= [...this.destinations.values()]
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+      .map(toCandidate);
+    return this.candidates;
+  }
+
+  destination(name: string): DestinationObject | undefined {
+    return this.destinations.get(name);
+  }
 
   record(workKey: string, groups: IndexedGroup[]) {
     for (const ref of this.groupsByWork.get(workKey) ?? []) {
@@ -98,6 +118,10 @@ class WorkSchedule {
 
   /** The groups the change concerns, and whether the destination changed at all. */
   destinationChanged({ type, object }: ObjectChange) {
+    if (type === 'DELETED') this.destinations.delete(object.metadata.name);
+    else
+      this.destinations.set(object.metadata.name, object as DestinationObject);
+    this.candidates = undefined;
     const after =
       type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
     const before = after
@@ -133,7 +157,7 @@ export function workController(
     concurrency,
     async start() {
       for (const d of await ctx.store.list(DESTINATION_KIND)) {
-        schedule.index.upsertDestination(toCandidate(d as DestinationObject));
+        schedule.destinationChanged({ type: 'ADDED', object: d });
       }
       for (const w of await ctx.store.list(WORK_KIND)) {
         schedule.recordWork({ type: 'ADDED', object: w });
@@ -244,11 +268,7 @@ async function reconcileWork(
     return undefined;
   }
 
-  const destinations = (await ctx.store.list(
-    DESTINATION_KIND,
-  )) as DestinationObject[];
-  const candidates = destinations.map(toCandidate);
-  const existingNames = new Set(destinations.map(d => d.metadata.name));
+  const candidates = schedule.candidateList();
   const groups = work.spec?.workloadGroups ?? [];
   const isDependency = !work.spec?.resourceName;
   const groupStatuses: WorkGroupStatus[] = [];
@@ -266,7 +286,7 @@ async function reconcileWork(
     // it still counts as where the group is, so it is not placed twice.
     const gone = mine
       .map(p => p.spec!.targetDestinationName)
-      .filter(d => !existingNames.has(d));
+      .filter(d => !schedule.destination(d));
     const decision = decideSchedule({
       selectors,
       destinations: candidates,
@@ -287,7 +307,7 @@ async function reconcileWork(
         group.id,
         destination,
         misplaced.has(destination),
-        destinations.find(d => d.metadata.name === destination),
+        schedule.destination(destination),
       );
       keep.add(placement.metadata.name);
       const current = mine.find(
