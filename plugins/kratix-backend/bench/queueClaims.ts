@@ -4,18 +4,19 @@ import { Knex } from 'knex';
  * Counts the queue claims that succeed, per controller share (a key's first
  * segment), by watching the SQL a knex client runs: one claim is one
  * reconcile. A check on the engine's own metric that needs nothing of the
- * engine; tied to DatabaseWorkQueue's claim statement (SQLite's form).
+ * engine; tied to DatabaseWorkQueue's claim statement (UPDATE … RETURNING).
  */
 export class QueueClaims {
   readonly #counts = new Map<string, number>();
 
   constructor(knex: Knex) {
     knex.on('query-response', (response: unknown, query: QueryData) => {
-      if (response !== 1 || !isClaim(query)) return;
-      const key = query.bindings?.find(
-        b => typeof b === 'string' && b.includes('/'),
-      ) as string | undefined;
-      if (!key) return;
+      if (!isClaim(query)) return;
+      // The claim returns the row it claimed, or none.
+      const key = Array.isArray(response)
+        ? (response[0] as { key?: unknown } | undefined)?.key
+        : undefined;
+      if (typeof key !== 'string') return;
       const share = key.split('/', 1)[0];
       this.#counts.set(share, (this.#counts.get(share) ?? 0) + 1);
     });
