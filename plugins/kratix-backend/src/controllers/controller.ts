@@ -1,7 +1,7 @@
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import { ObjectChange } from '../store/types';
 import { KindInfo } from '../admission/types';
-import { WORK_KIND, WORK_PLACEMENT_KIND, sameKind } from '../admission/kinds';
+import { WORK_KIND, sameKind } from '../admission/kinds';
 import { ReconcileResult } from './context';
 import { ReconcileKey } from './keys';
 
@@ -73,21 +73,16 @@ function sameList(a: string[] = [], b: string[] = []) {
 }
 
 /**
- * Kratix's `Owns(&Work{})`, for whoever summarises Works and their
- * placements (the Promise or the resource request named by their labels):
- * every change of a Work, and status changes of a placement (a spec
- * change of one is followed by its Work's status).
+ * Kratix's `Owns(&Work{})`, for whoever summarises Works (the Promise or
+ * the resource request named by their labels). Their placements are the
+ * Work controller's to summarise: a failed write reaches the owner through
+ * its Work's status.
  */
 export function ownedWorkChanges(
   owner: (labels: Record<string, string>, object: KubeObject) => ReconcileKey[],
-): Watch[] {
-  const ownerOf = ({ object }: ObjectChange) =>
-    owner(object.metadata.labels ?? {}, object);
-  return [
-    { kind: k => sameKind(k, WORK_KIND), keys: ownerOf },
-    {
-      kind: k => sameKind(k, WORK_PLACEMENT_KIND),
-      keys: change => (specChanged(change) ? [] : ownerOf(change)),
-    },
-  ];
+): Watch {
+  return {
+    kind: k => sameKind(k, WORK_KIND),
+    keys: ({ object }) => owner(object.metadata.labels ?? {}, object),
+  };
 }

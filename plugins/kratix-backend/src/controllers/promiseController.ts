@@ -167,7 +167,7 @@ export function promiseController(
             .map(p => key(p.metadata.name));
         },
       },
-      ...ownedWorkChanges(labels =>
+      ownedWorkChanges(labels =>
         labels[LABEL_PROMISE_NAME] && !labels[LABEL_RESOURCE_NAME]
           ? [key(labels[LABEL_PROMISE_NAME])]
           : [],

@@ -69,7 +69,7 @@ export function resourceRequestController(
             : [];
         },
       },
-      ...ownedWorkChanges((labels, object) => {
+      ownedWorkChanges((labels, object) => {
         const resourceName = labels[LABEL_RESOURCE_NAME];
         const kind = resourceName
           ? ctx.kinds.forPromise(labels[LABEL_PROMISE_NAME] ?? '')
