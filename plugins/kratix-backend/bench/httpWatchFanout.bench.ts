@@ -16,6 +16,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
 import { startKratixBackend, tempDir } from '../src/__testUtils__/testBackend';
+import { fanoutTable, percentile } from './fanoutReport';
 
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 10_000);
@@ -24,10 +25,6 @@ const DESTINATIONS = '/apis/platform.kratix.io/v1alpha1/destinations';
 jest.setTimeout(60 * 60 * 1000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 /** Follows one watch stream; resolves once `expected` names were ADDED. */
 async function follow(
@@ -118,7 +115,7 @@ async function run(watchers: number, prefix: string) {
     seen,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
-    postsPerS: (CHANGES / writeMs) * 1000,
+    perS: (CHANGES / writeMs) * 1000,
     totalMs,
     peakRssMb: peakRss / 2 ** 20,
   };
@@ -129,27 +126,15 @@ it(`streams ${CHANGES} Destinations to ${WATCHERS} HTTP watchers`, async () => {
   const fanout = await run(WATCHERS, 'fanout');
   expect(baseline.seen).toEqual([CHANGES]);
   expect(fanout.seen).toEqual(Array(WATCHERS).fill(CHANGES));
-  const row = (r: typeof baseline) =>
-    `| ${r.watchers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(
-      1,
-    )} | ${r.postsPerS.toFixed(0)} | ${(r.totalMs / 1000).toFixed(
-      1,
-    )} | ${r.peakRssMb.toFixed(0)} |`;
   // eslint-disable-next-line no-console
   console.log(
-    [
+    fanoutTable(
       `HTTP watch fan-out on SQLite, ${CHANGES} Destinations POSTed, ${
         os.cpus().length
       } cores`,
-      '| watchers | p50 ms | p99 ms | POSTs/s | total s | peak RSS MB |',
-      '|---|---|---|---|---|---|',
-      row(baseline),
-      row(fanout),
-      `ratio (fan-out / baseline): p50 ${(fanout.p50 / baseline.p50).toFixed(
-        2,
-      )}, p99 ${(fanout.p99 / baseline.p99).toFixed(2)}, POSTs/s ${(
-        fanout.postsPerS / baseline.postsPerS
-      ).toFixed(2)}`,
-    ].join('\n'),
+      'POSTs/s',
+      baseline,
+      fanout,
+    ),
   );
 });

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseObjectStore } from '../src/store/DatabaseObjectStore';
 import { DESTINATION_KIND } from '../src/admission/kinds';
+import { fanoutTable, percentile } from './fanoutReport';
 
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 100);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 10_000);
@@ -38,10 +39,6 @@ function database(): Knex {
     connection: { filename: path.join(dir, 'kratix.sqlite') },
     useNullAsDefault: true,
   });
-}
-
-function percentile(sorted: number[], p: number) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 async function run(watchers: number, prefix: string) {
@@ -100,7 +97,7 @@ async function run(watchers: number, prefix: string) {
     seen,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
-    writesPerS: (CHANGES / writeMs) * 1000,
+    perS: (CHANGES / writeMs) * 1000,
     totalMs,
     peakRssMb: peakRss / 2 ** 20,
   };
@@ -111,27 +108,15 @@ it(`delivers ${CHANGES} changes to ${WATCHERS} watchers`, async () => {
   const fanout = await run(WATCHERS, 'fanout');
   expect(baseline.seen).toEqual([CHANGES]);
   expect(fanout.seen).toEqual(Array(WATCHERS).fill(CHANGES));
-  const row = (r: typeof baseline) =>
-    `| ${r.watchers} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(
-      1,
-    )} | ${r.writesPerS.toFixed(0)} | ${(r.totalMs / 1000).toFixed(
-      1,
-    )} | ${r.peakRssMb.toFixed(0)} |`;
   // eslint-disable-next-line no-console
   console.log(
-    [
+    fanoutTable(
       `watch fan-out on ${
         process.env.BENCH_DATABASE === 'pg' ? 'PostgreSQL' : 'SQLite'
       }, ${CHANGES} changes, ${os.cpus().length} cores`,
-      '| watchers | p50 ms | p99 ms | writes/s | total s | peak RSS MB |',
-      '|---|---|---|---|---|---|',
-      row(baseline),
-      row(fanout),
-      `ratio (fan-out / baseline): p50 ${(fanout.p50 / baseline.p50).toFixed(
-        2,
-      )}, p99 ${(fanout.p99 / baseline.p99).toFixed(2)}, writes/s ${(
-        fanout.writesPerS / baseline.writesPerS
-      ).toFixed(2)}`,
-    ].join('\n'),
+      'writes/s',
+      baseline,
+      fanout,
+    ),
   );
 });
