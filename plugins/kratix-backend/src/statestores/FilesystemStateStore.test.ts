@@ -510,6 +510,25 @@ describe('FilesystemStateStoreWriterFactory', () => {
       expect(await snapshot(base)).toEqual(before);
     });
 
+    it('sweeps what a killed writer left beside its files when the change is retried', async () => {
+      // A writer SIGKILLed between staging a file and renaming it into place,
+      // and another one after moving a removed file aside.
+      await update([['w/a/kept.yaml', 'kept']]);
+      await fs.writeFile(join(store, 'w/a/.kratix-tmp-0123456789abcdef'), 'x');
+      await fs.mkdir(join(store, 'w/b'));
+      await fs.writeFile(join(store, 'w/b/.kratix-tmp-fedcba9876543210'), 'y');
+
+      await update([['w/a/new.yaml', 'new']]);
+      await update([], ['w/b/gone.yaml']);
+
+      expect(await snapshot(store)).toEqual({
+        'w/': '/',
+        'w/a/': '/',
+        'w/a/kept.yaml': 'kept',
+        'w/a/new.yaml': 'new',
+      });
+    });
+
     it('reads files, and undefined for what does not exist', async () => {
       await update([['d/f.yaml', 'content\n']]);
       expect(await writer.read('d/f.yaml')).toBe('content\n');

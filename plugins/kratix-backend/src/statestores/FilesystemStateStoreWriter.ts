@@ -5,6 +5,7 @@ import { dirname, join } from 'path';
 import {
   checkParents,
   followLinkInside,
+  isNotFound,
   lstatOrUndefined,
   toHostPath,
 } from './hostPaths';
@@ -14,8 +15,8 @@ import { joinPath, normaliseDirectory, validateRelativePath } from './paths';
 /*
  * Staged files and backups live next to their target (so the final rename
  * stays on one filesystem and is atomic). They carry this prefix so list()
- * can hide them while an update is in flight, and so a crash leaves
- * something recognisable.
+ * can hide them while an update is in flight, and so what a killed writer
+ * leaves behind is recognisable and swept by the next update there.
  */
 const TEMP_PREFIX = '.kratix-tmp-';
 
@@ -179,7 +180,12 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
   private async apply(plan: PlannedChange): Promise<void> {
     const writes = await this.pendingWrites(plan);
     const removes = await this.pendingRemoves(plan);
+    await this.sweepLeftovers(plan);
     if (writes.length === 0 && removes.length === 0) {
+      // A retried removal still prunes what the cut-short one left empty.
+      for (const path of plan.removes) {
+        await this.pruneEmptyParents(path);
+      }
       return;
     }
 
@@ -294,6 +300,36 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
       pending.push(path);
     }
     return pending;
+  }
+
+  /**
+   * Removes the staged files and backups a killed writer left in the
+   * directories this change touches. Nothing live can own them: updates to
+   * one store are serialised here, and the engine's destination lock
+   * serialises them across replicas. A retry touches the same directories as
+   * the change that was cut short, so that is where the leftovers are.
+   */
+  private async sweepLeftovers(plan: PlannedChange) {
+    // A directory, with one path in it to check its parents by.
+    const dirs = new Map<string, string>();
+    for (const path of [...plan.writes.map(w => w.path), ...plan.removes]) {
+      dirs.set(path.split('/').slice(0, -1).join('/'), path);
+    }
+    for (const [dir, path] of dirs) {
+      if (!(await checkParents(this.root, path, true))) {
+        continue;
+      }
+      let names: string[];
+      try {
+        names = await fs.readdir(toHostPath(this.root, dir));
+      } catch (error) {
+        if (isNotFound(error)) continue;
+        throw error;
+      }
+      for (const name of names.filter(n => n.startsWith(TEMP_PREFIX))) {
+        await fs.rm(join(toHostPath(this.root, dir), name), { force: true });
+      }
+    }
   }
 
   private async createParents(path: string, created: string[]) {
