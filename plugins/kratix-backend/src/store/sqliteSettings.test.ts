@@ -71,6 +71,34 @@ describe('tuneSqlite', () => {
     expect(seen).toEqual([1, 1]);
   });
 
+  it('prepares each statement text once per connection, and answers every binding right', async () => {
+    const knex = sqlite();
+    // better-sqlite3's Database, watched before tuneSqlite sees a connection.
+    const connection = await knex.client.acquireConnection();
+    const prepared = jest.spyOn(Object.getPrototypeOf(connection), 'prepare');
+    await knex.client.releaseConnection(connection);
+    try {
+      await tuneSqlite(knex);
+      await knex.schema.createTable('t', table => {
+        table.integer('n');
+      });
+      prepared.mockClear();
+
+      for (let n = 0; n < 5; n++) await knex('t').insert({ n });
+      const some = await knex('t').where('n', '>', 2).select('n');
+      const all = await knex('t').where('n', '>', -1).select('n');
+
+      expect(some).toEqual([{ n: 3 }, { n: 4 }]);
+      expect(all).toHaveLength(5);
+      expect(prepared.mock.calls.map(([sql]: unknown[]) => sql)).toEqual([
+        'insert into `t` (`n`) values (?)',
+        'select `n` from `t` where `n` > ?',
+      ]);
+    } finally {
+      prepared.mockRestore();
+    }
+  });
+
   it('leaves other databases alone', async () => {
     // No connection is ever made: a query would fail to connect.
     const pg = knexFactory({
