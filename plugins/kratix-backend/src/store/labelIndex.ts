@@ -94,14 +94,18 @@ async function rarestFirst(
   requirements: LabelRequirement[],
 ): Promise<LabelRequirement[]> {
   if (requirements.length < 2) return requirements;
-  const counts = await Promise.all(
-    requirements.map(async requirement => {
-      const rows = await withLabel(db, type, requirement).limit(PROBE_ROWS);
-      return rows.length;
-    }),
+  // All probes in one statement (on SQLite they would run one by one anyway).
+  const [first, ...rest] = requirements.map((requirement, i) =>
+    db
+      .select(db.raw(`${i} as i`))
+      .count({ n: '*' })
+      .from(withLabel(db, type, requirement).limit(PROBE_ROWS).as(`p${i}`)),
   );
+  const rows: { i: number | string; n: number | string }[] =
+    await first.unionAll(rest);
+  const counts = new Map(rows.map(row => [Number(row.i), Number(row.n)]));
   return requirements
-    .map((requirement, i) => ({ requirement, count: counts[i] }))
+    .map((requirement, i) => ({ requirement, count: counts.get(i) ?? 0 }))
     .sort((a, b) => a.count - b.count)
     .map(({ requirement }) => requirement);
 }
@@ -134,13 +138,11 @@ export async function selectObjects(
   );
   if (first) {
     // An object has one value per key, so the join repeats no object.
-    query
-      .join({ l: LABELS_TABLE }, 'l.object_id', 'o.id')
-      .where({
-        'l.group': type.group,
-        'l.kind': type.kind,
-        'l.key': first.key,
-      });
+    query.join({ l: LABELS_TABLE }, 'l.object_id', 'o.id').where({
+      'l.group': type.group,
+      'l.kind': type.kind,
+      'l.key': first.key,
+    });
     if (first.operator !== 'Exists') query.whereIn('l.value', first.values);
   }
   for (const requirement of rest) {
