@@ -215,13 +215,19 @@ export class ControllerManager {
       encodeKey(key),
       delayMs ? { delayMs } : undefined,
     );
-    if (!delayMs) this.poke(key.type);
+    if (!delayMs) {
+      this.poke(key.type);
+    } else {
+      // A sleeper's timer was set from the keys due when it fell asleep.
+      setTimeout(() => this.poke(key.type), delayMs).unref?.();
+    }
   }
 
   /**
    * One key is due: one sleeping worker of its share is enough (waking all
-   * would have them race for it). A worker that claims something wakes the
-   * next, so a burst still reaches every worker.
+   * would have them race for it). Each key of a burst wakes one, so a burst
+   * reaches every worker; a busy worker looks again before it sleeps; a
+   * delayed key wakes one when it is due.
    */
   private poke(share: ControllerName) {
     this.pokes.set(share, (this.pokes.get(share) ?? 0) + 1);
@@ -285,8 +291,6 @@ export class ControllerManager {
         );
         continue;
       }
-      // More may be due: let one more worker look.
-      this.wake.get(share)?.shift()?.();
       const claimed = item;
       const heartbeat = setInterval(() => {
         queue
