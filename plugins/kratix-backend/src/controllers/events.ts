@@ -80,12 +80,17 @@ export class EventRecorder {
       .digest('hex')
       .slice(0, 16)}`;
     const at = this.now().toISOString();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = (await this.store.get({
-        ...EVENT_KIND,
-        namespace,
-        name,
-      })) as (KubeObject & Record<string, any>) | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      // Most events are new: the first attempt creates without reading, and
+      // a repeat is read once the create finds it.
+      const existing =
+        attempt === 0
+          ? undefined
+          : ((await this.store.get({
+              ...EVENT_KIND,
+              namespace,
+              name,
+            })) as (KubeObject & Record<string, any>) | undefined);
       try {
         if (existing) {
           // An Event's fields sit beside its metadata, where an update does
@@ -118,7 +123,7 @@ export class EventRecorder {
         } as KubeObject);
         break;
       } catch (e) {
-        // Another worker recorded the same event meanwhile: count again.
+        // A repeat, or another worker recorded it meanwhile: count again.
         if (!(e instanceof AlreadyExistsError)) throw e;
       }
     }
