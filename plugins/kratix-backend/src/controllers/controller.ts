@@ -76,13 +76,16 @@ function sameList(a: string[] = [], b: string[] = []) {
  * Kratix's `Owns(&Work{})`, for whoever summarises Works (the Promise or
  * the resource request named by their labels). Their placements are the
  * Work controller's to summarise: a failed write reaches the owner through
- * its Work's status.
+ * its Work's status. A Work's creation is left out: the owner's reconcile
+ * made it and is still running (or is retried), and a new Work has no
+ * status to summarise; its first status write follows.
  */
 export function ownedWorkChanges(
   owner: (labels: Record<string, string>, object: KubeObject) => ReconcileKey[],
 ): Watch {
   return {
     kind: k => sameKind(k, WORK_KIND),
-    keys: ({ object }) => owner(object.metadata.labels ?? {}, object),
+    keys: ({ type, object }) =>
+      type === 'ADDED' ? [] : owner(object.metadata.labels ?? {}, object),
   };
 }
