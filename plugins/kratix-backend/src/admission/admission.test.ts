@@ -39,7 +39,7 @@ describe("Destination admission: one state store path per Destination (Kratix's 
     const a = await stored(destination('a', { path: 'shared' }));
     const b = await stored(destination('b', { path: 'own' }));
     const lists = jest.spyOn(store, 'list');
-    return { admission, a, b, lists };
+    return { admission, store, a, b, lists };
   }
 
   it('refuses a move onto a path another Destination has on the same store', async () => {
@@ -71,6 +71,23 @@ describe("Destination admission: one state store path per Destination (Kratix's 
     await expect(
       admission.admit(relabelled, a, DESTINATION_KIND),
     ).resolves.toMatchObject({ metadata: { labels: { environment: 'dev' } } });
+    expect(lists).not.toHaveBeenCalled();
+  });
+
+  it('takes a missing path for the name it defaults to, so stored objects without one are not read for either', async () => {
+    const { admission, store, lists } = await setup();
+    const { path: _, ...noPath } = destination('c', { path: 'c' }).spec!;
+    const stored = (await store.create({
+      ...destination('c', { path: 'c' }),
+      spec: noPath,
+    })) as DestinationObject;
+    lists.mockClear();
+
+    await admission.admit(
+      { ...stored, metadata: { name: 'c', labels: { environment: 'dev' } } },
+      stored,
+      DESTINATION_KIND,
+    );
     expect(lists).not.toHaveBeenCalled();
   });
 });

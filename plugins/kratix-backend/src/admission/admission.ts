@@ -466,9 +466,11 @@ function stateStoreCauses(object: KubeObject): FieldCause[] {
 function samePlace(next: DestinationObject, previous?: DestinationObject) {
   if (!previous) return false;
   const ref = (d: DestinationObject) => d.spec?.stateStoreRef;
+  // The path defaults to the name (an object stored without it has it too).
+  const path = (d: DestinationObject) => d.spec?.path ?? d.metadata.name;
   return (
     ref(next)?.kind === ref(previous)?.kind &&
     ref(next)?.name === ref(previous)?.name &&
-    next.spec?.path === previous.spec?.path
+    path(next) === path(previous)
   );
 }
