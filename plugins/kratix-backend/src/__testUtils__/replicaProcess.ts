@@ -10,10 +10,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import request from 'supertest';
 import { Knex } from 'knex';
 import { JsonObject } from '@backstage/types';
-import { ELASTIC_IMAGE, EXAMPLES, tempDir } from './testBackend';
+import {
+  apiClient,
+  ELASTIC_IMAGE,
+  EXAMPLES,
+  PREFIX,
+  tempDir,
+} from './testBackend';
 
 /** What replicaMain.ts prints, then its API's URL, once the API answers. */
 export const READY_MARKER = 'KRATIX_REPLICA_READY';
@@ -26,7 +31,6 @@ export interface SlowPipelines {
   inFlightDir: string;
 }
 
-const PREFIX = '/api/kratix';
 const ENTRY = path.join(__dirname, 'replicaMain.ts');
 const STARTUP_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -240,7 +244,7 @@ async function startOnce(
     name: options.name,
     pid: child.pid!,
     baseUrl,
-    api: apiClient(origin, token),
+    api: apiClient(origin, `Bearer ${token}`),
     kill,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -249,27 +253,5 @@ async function startOnce(
       clearTimeout(timer);
     },
     output,
-  };
-}
-
-function apiClient(origin: string, token: string) {
-  const auth = `Bearer ${token}`;
-  const agent = () => request(origin);
-  return {
-    get: (p: string) =>
-      agent()
-        .get(PREFIX + p)
-        .set('Authorization', auth),
-    post: (p: string, body: unknown) =>
-      agent()
-        .post(PREFIX + p)
-        .set('Authorization', auth)
-        .send(body as object),
-    apply: (yamlText: string) =>
-      agent()
-        .post(`${PREFIX}/apply`)
-        .set('Authorization', auth)
-        .set('Content-Type', 'application/yaml')
-        .send(yamlText),
   };
 }

@@ -17,7 +17,7 @@ import {
 import { JsonObject } from '@backstage/types';
 import { kratixPlugin } from '../plugin';
 
-const PREFIX = '/api/kratix';
+export const PREFIX = '/api/kratix';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const EXAMPLES = path.join(REPO_ROOT, 'examples');
@@ -189,8 +189,14 @@ export async function engineIdle(knex: Knex, timeoutMs = 30_000) {
   );
 }
 
-function apiClient(server: any) {
-  const auth = mockCredentials.user.header();
+/**
+ * Calls of the kratix API with `auth` (a mock user's token by default), to
+ * an in-process server or a URL's origin.
+ */
+export function apiClient(
+  server: any,
+  auth: string = mockCredentials.user.header(),
+) {
   const agent = () => request(server);
   return {
     get: (p: string) =>
