@@ -85,6 +85,8 @@ export class ChangeFeed {
   readonly #knex: Knex;
   readonly #logger?: LoggerService;
   readonly #listeners = new Set<(change: FeedChange) => void>();
+  /** Versions this process is committing (see expectOwn). */
+  readonly #ownPending = new Set<number>();
   readonly #pollMs: number;
   /** Undefined until the table could be read (migrations may run later). */
   #position?: number;
@@ -164,6 +166,16 @@ export class ChangeFeed {
       return Promise.resolve();
     }
     return this.wake();
+  }
+
+  /**
+   * A version this process is about to commit. Its NOTIFY can arrive
+   * before the commit's own answer; it is no news, since committed() hands
+   * the change on. The returned function forgets it, after committed().
+   */
+  expectOwn(version: number): () => void {
+    this.#ownPending.add(version);
+    return () => this.#ownPending.delete(version);
   }
 
   /** Reads what was committed since the last read; coalesces calls. */
@@ -349,7 +361,12 @@ export class ChangeFeed {
         client.on('notification', (message: { payload?: string }) => {
           const version = message.payload ? Number(message.payload) : NaN;
           // Not a version (an older replica's empty payload): read anyway.
-          if (!(version <= (this.#position ?? -1))) this.wake();
+          if (
+            !(version <= (this.#position ?? -1)) &&
+            !this.#ownPending.has(version)
+          ) {
+            this.wake();
+          }
         });
         client.on('error', () => {
           close();

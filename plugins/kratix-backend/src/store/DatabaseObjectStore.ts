@@ -319,27 +319,32 @@ export class DatabaseObjectStore implements ObjectStore {
     fn: (tx: Knex.Transaction) => Promise<WriteOutcome<T>>,
   ): Promise<T> {
     let outcome: WriteOutcome<T> | undefined;
+    let forget: (() => void) | undefined;
     try {
-      await this.#knex.transaction(async tx => {
-        outcome = await fn(tx);
-        if (!outcome.change) throw NOTHING_CHANGED;
-        await recordChange(
-          tx,
-          outcome.change,
-          Number(outcome.change.object.metadata.resourceVersion),
-        );
-      });
-    } catch (error) {
-      if (error !== NOTHING_CHANGED) throw error;
+      try {
+        await this.#knex.transaction(async tx => {
+          outcome = await fn(tx);
+          if (!outcome.change) throw NOTHING_CHANGED;
+          const version = Number(
+            outcome.change.object.metadata.resourceVersion,
+          );
+          forget = this.#feed.expectOwn(version);
+          await recordChange(tx, outcome.change, version);
+        });
+      } catch (error) {
+        if (error !== NOTHING_CHANGED) throw error;
+      }
+      const { result, change } = outcome!;
+      if (change) {
+        await this.#feed.committed({
+          ...change,
+          resourceVersion: Number(change.object.metadata.resourceVersion),
+        });
+      }
+      return result;
+    } finally {
+      forget?.();
     }
-    const { result, change } = outcome!;
-    if (change) {
-      await this.#feed.committed({
-        ...change,
-        resourceVersion: Number(change.object.metadata.resourceVersion),
-      });
-    }
-    return result;
   }
 }
 
