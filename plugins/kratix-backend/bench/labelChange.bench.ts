@@ -141,7 +141,7 @@ it(`one label change affecting ${AFFECTED} of ${GROUPS} groups on ${DESTINATIONS
     const steadyRssMb = rss.now();
 
     const [oursTarget, baselineTarget] = world.changed;
-    const ours = await measureChange({
+    const context = {
       backend,
       metrics,
       claims,
@@ -149,16 +149,10 @@ it(`one label change affecting ${AFFECTED} of ${GROUPS} groups on ${DESTINATIONS
       knex,
       stateStoreRoot,
       world,
-      destination: oursTarget,
-    });
+    };
+    const ours = await measureChange({ ...context, destination: oursTarget });
     const baseline = await measureChange({
-      backend,
-      metrics,
-      claims,
-      rss,
-      knex,
-      stateStoreRoot,
-      world,
+      ...context,
       destination: baselineTarget,
       reconcileEveryWork: true,
       releaseAfterMs: RELEASE_MS ?? Math.max(2000, 5 * ours.patchMs),

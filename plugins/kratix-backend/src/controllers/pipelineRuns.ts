@@ -137,13 +137,7 @@ export class PipelineRuns {
     }));
     // One replica at a time reconciles an object, so a run of it still
     // Running now was cut short by a replica that died or stopped.
-    const labels = runLabels(target, '', '');
-    for (const pod of await this.runsOf(
-      runNamespace(target),
-      labels[LABEL_PROMISE_NAME],
-      target.type,
-      labels[LABEL_RESOURCE_NAME],
-    )) {
+    for (const pod of await this.runsFor(target)) {
       if (pod.status?.phase === 'Running') {
         await this.finish(pod, { aborted: INTERRUPTED });
       }
@@ -230,19 +224,24 @@ export class PipelineRuns {
 
   /** Removes an object's runs with it, as Kubernetes garbage-collects them. */
   async deleteFor(target: RunTarget) {
-    const labels = runLabels(target, '', '');
-    for (const pod of await this.runsOf(
-      runNamespace(target),
-      labels[LABEL_PROMISE_NAME],
-      target.type,
-      labels[LABEL_RESOURCE_NAME],
-    )) {
+    for (const pod of await this.runsFor(target)) {
       await deleteIfExists(this.store, {
         ...POD_KIND,
         namespace: pod.metadata.namespace,
         name: pod.metadata.name,
       });
     }
+  }
+
+  /** Every run of a workflow target's object. */
+  private runsFor(target: RunTarget) {
+    const labels = runLabels(target, '', '');
+    return this.runsOf(
+      runNamespace(target),
+      labels[LABEL_PROMISE_NAME],
+      target.type,
+      labels[LABEL_RESOURCE_NAME],
+    );
   }
 
   private async runsOf(
