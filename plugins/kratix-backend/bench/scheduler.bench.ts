@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import {
   candidateDestinations,
   decideSchedule,
+  DestinationCatalog,
   DestinationCandidate,
   Labels,
   matchesDestination,
@@ -140,12 +141,13 @@ function runBench(): string[] {
     verifySample.add(world.groups[i]);
   }
   const reported = new Set(ours.impact.refs);
+  const catalogBefore = DestinationCatalog.of(world.destinations);
+  const catalogAfter = DestinationCatalog.of(destinationsAfter);
   const mismatches: string[] = [];
   let changedInSample = 0;
   for (const group of verifySample) {
     const changed =
-      decision(group, world.destinations) !==
-      decision(group, destinationsAfter);
+      decision(group, catalogBefore) !== decision(group, catalogAfter);
     if (changed) changedInSample++;
     if (changed !== reported.has(group.ref)) {
       mismatches.push(
@@ -422,7 +424,7 @@ function timeKratix(
 /** The engine's decision for one group, as a comparable string. */
 function decision(
   group: IndexedGroup,
-  destinations: DestinationCandidate[],
+  destinations: DestinationCatalog,
 ): string {
   const outcome = decideSchedule({
     selectors: [{ source: 'promise', matchLabels: group.resolved }],

@@ -48,6 +48,15 @@ describe('explainScheduling', () => {
     expect(summary).toBe('2 destinations match: worker-1, worker-2');
   });
 
+  it('names three of many matches, so a status stays small', () => {
+    const fleet = Array.from({ length: 5000 }, (_, i) =>
+      dest(`worker-${String(i).padStart(4, '0')}`),
+    );
+    expect(explainScheduling([], fleet).summary).toBe(
+      '5000 destinations match: worker-0000, worker-0001, worker-0002 and 4997 more',
+    );
+  });
+
   it('uses the singular for one match', () => {
     expect(explainScheduling([], [dest('worker-1')]).summary).toBe(
       '1 destination matches: worker-1',

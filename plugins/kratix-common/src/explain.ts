@@ -9,6 +9,7 @@ import {
   resolveSelectors,
   selectorsInPrecedenceOrder,
 } from './scheduling';
+import type { DestinationCatalog } from './destinationCatalog';
 import {
   DestinationCandidate,
   Labels,
@@ -114,28 +115,69 @@ function byCloseness(a: DestinationVerdict, b: DestinationVerdict): number {
   return rank(a) - rank(b);
 }
 
-function summarize(resolved: Labels, verdicts: DestinationVerdict[]): string {
-  const matching = verdicts.filter(v => v.matches).map(v => v.name);
+/**
+ * What a summary is made of: from every verdict (`explainScheduling`) or
+ * from the catalog's index (`summarizeScheduling`), which must agree.
+ */
+interface SummaryFacts {
+  /** The matching destinations' names, in order. */
+  matching: string[];
+  total: number;
+  /** Some destination is being deleted or is dry-run. */
+  anyExcluded: boolean;
+  /** The first verdicts in `closestFirst` order, when none matches. */
+  closest: DestinationVerdict[];
+}
+
+function summarize(resolved: Labels, facts: SummaryFacts): string {
+  const { matching } = facts;
   if (matching.length === 1) return `1 destination matches: ${matching[0]}`;
-  if (matching.length > 1)
-    return `${matching.length} destinations match: ${matching.join(', ')}`;
+  if (matching.length > 1) {
+    // A dependency may match thousands: the status names a few.
+    const named = matching.slice(0, SUMMARY_REASONS);
+    const more = matching.length - named.length;
+    return `${matching.length} destinations match: ${named.join(', ')}${
+      more > 0 ? ` and ${more} more` : ''
+    }`;
+  }
 
   const pairs = Object.entries(resolved).map(([k, v]) => `${k}=${v}`);
   const needs = pairs.length
     ? `needs ${pairs.join(', ')}`
     : 'needs no particular labels';
-  if (verdicts.length === 0) return `${needs}; there are no destinations`;
+  if (facts.total === 0) return `${needs}; there are no destinations`;
 
-  const labelGapsOnly = pairs.length > 0 && verdicts.every(v => !v.excluded);
+  const labelGapsOnly = pairs.length > 0 && !facts.anyExcluded;
   const verdictPhrase = labelGapsOnly
     ? `no destination has ${pairs.length === 1 ? 'it' : 'them all'}`
     : 'no destination can take it';
-  const sorted = closestFirst(verdicts);
-  const shown = sorted.slice(0, SUMMARY_REASONS).map(reason);
-  const more = sorted.length - shown.length;
+  const shown = facts.closest.slice(0, SUMMARY_REASONS).map(reason);
+  const more = facts.total - shown.length;
   return `${needs}; ${verdictPhrase}: ${shown.join('; ')}${
     more > 0 ? `; and ${more} more` : ''
   }`;
+}
+
+/**
+ * `explainScheduling(selectors, catalog.all()).summary`, for the Work
+ * controller: from the catalog's label index instead of a verdict for
+ * every destination.
+ */
+export function summarizeScheduling(
+  resolved: Labels,
+  catalog: DestinationCatalog,
+): string {
+  const matching = catalog.matching(resolved).map(d => d.name);
+  return summarize(resolved, {
+    matching,
+    total: catalog.size,
+    anyExcluded: catalog.hasExcluded(),
+    closest: matching.length
+      ? []
+      : catalog
+          .closest(resolved, SUMMARY_REASONS)
+          .map(d => verdictFor(resolved, d)),
+  });
 }
 
 export function explainScheduling(
@@ -161,11 +203,19 @@ export function explainScheduling(
     source: winners.get(key)!.source,
   }));
   const verdicts = destinations.map(d => verdictFor(resolved, d));
+  const matching = verdicts.filter(v => v.matches).map(v => v.name);
   return {
     resolved,
     requirements,
     overridden,
     destinations: verdicts,
-    summary: summarize(resolved, verdicts),
+    summary: summarize(resolved, {
+      matching,
+      total: verdicts.length,
+      anyExcluded: verdicts.some(v => v.excluded),
+      closest: matching.length
+        ? []
+        : closestFirst(verdicts).slice(0, SUMMARY_REASONS),
+    }),
   };
 }

@@ -14,5 +14,6 @@ export * from './labels';
 export * from './labelSelector';
 export * from './destinationSelectorsFile';
 export * from './scheduling';
+export * from './destinationCatalog';
 export * from './explain';
 export * from './whatIf';

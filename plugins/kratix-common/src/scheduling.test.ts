@@ -7,6 +7,7 @@ import {
   ScheduleDecision,
   selectorsBySource,
 } from './scheduling';
+import { DestinationCatalog } from './destinationCatalog';
 import { DestinationCandidate, SelectorSource, TaggedSelector } from './types';
 
 import {
@@ -101,7 +102,8 @@ const rows: Row[] = [
     isDependency: true,
     expected: {
       resolved: {},
-      place: ['strict-unlabelled', 'relaxed-labelled'],
+      // By name: the order the catalog keeps them in.
+      place: ['relaxed-labelled', 'strict-unlabelled'],
     },
   },
   {
@@ -324,7 +326,7 @@ describe('decideSchedule', () => {
   it.each(rows.map(r => [r.name, r] as const))('%s', (_, row) => {
     const decision = decideSchedule({
       selectors: row.selectors,
-      destinations: row.destinations,
+      destinations: DestinationCatalog.of(row.destinations),
       placedOn: row.placedOn ?? [],
       isDependency: row.isDependency,
       random: row.random ?? first,
@@ -335,7 +337,12 @@ describe('decideSchedule', () => {
   it('is deterministic for a given random source', () => {
     const input = {
       selectors: [],
-      destinations: [dest('a'), dest('b'), dest('c'), dest('d')],
+      destinations: DestinationCatalog.of([
+        dest('d'),
+        dest('c'),
+        dest('b'),
+        dest('a'),
+      ]),
       placedOn: [],
       isDependency: false,
     };

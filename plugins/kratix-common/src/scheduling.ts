@@ -3,6 +3,7 @@
  * which placements to create, keep or flag. Pure so the engine, the UI and
  * the explanation all reach the same answer.
  */
+import type { DestinationCatalog } from './destinationCatalog';
 import {
   DestinationCandidate,
   Labels,
@@ -123,7 +124,7 @@ export interface ScheduleDecision {
 
 export interface ScheduleInput {
   selectors: TaggedSelector[];
-  destinations: DestinationCandidate[];
+  destinations: DestinationCatalog;
   /** Destination names that already hold a placement of this workload group. */
   placedOn: string[];
   /** Promise dependencies and promise workflows go everywhere; resources go to one place. */
@@ -133,15 +134,14 @@ export interface ScheduleInput {
 
 export function decideSchedule(input: ScheduleInput): ScheduleDecision {
   const resolved = resolveSelectors(input.selectors);
-  const candidates = candidateDestinations(resolved, input.destinations);
+  const candidates = input.destinations.matching(resolved);
   const candidateNames = new Set(candidates.map(d => d.name));
-  const known = new Map(input.destinations.map(d => [d.name, d]));
   const placedOn = [...new Set(input.placedOn)];
 
   const kept: string[] = [];
   const misplaced: string[] = [];
   for (const name of placedOn) {
-    const destination = known.get(name);
+    const destination = input.destinations.get(name);
     // A placement on a destination that is gone or being deleted is on its
     // way out with that destination (its cleanup removes it); calling it
     // misplaced would flag something nobody can act on.

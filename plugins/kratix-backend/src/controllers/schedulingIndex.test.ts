@@ -1,5 +1,6 @@
 import {
   decideSchedule,
+  DestinationCatalog,
   DestinationCandidate,
   Labels,
 } from '@kratix-backstage/plugin-kratix-common';
@@ -344,7 +345,7 @@ describe('SchedulingIndex', () => {
     function decision(world: World, group: IndexedGroup): string {
       const outcome = decideSchedule({
         selectors: [{ source: 'promise', matchLabels: group.resolved }],
-        destinations: [...world.destinations.values()],
+        destinations: DestinationCatalog.of([...world.destinations.values()]),
         placedOn: [...group.placedOn],
         isDependency: group.isDependency,
         // The first candidate: in a steady state an unscheduled resource has
@@ -384,7 +385,7 @@ describe('SchedulingIndex', () => {
       for (const group of world.groups.values()) {
         const outcome = decideSchedule({
           selectors: [{ source: 'promise', matchLabels: group.resolved }],
-          destinations: [...world.destinations.values()],
+          destinations: DestinationCatalog.of([...world.destinations.values()]),
           placedOn: [...group.placedOn],
           isDependency: group.isDependency,
           random: world.random,

@@ -1,6 +1,6 @@
 import {
   Condition,
-  DestinationCandidate,
+  DestinationCatalog,
   DestinationObject,
   KRATIX_API_VERSION,
   LABEL_DESTINATION,
@@ -18,8 +18,8 @@ import {
   WorkPlacementObject,
   WorkStatus,
   decideSchedule,
-  explainScheduling,
   selectorsBySource,
+  summarizeScheduling,
   toCandidate,
 } from '@kratix-backstage/plugin-kratix-common';
 import { EngineContext, ReconcileResult } from './context';
@@ -66,19 +66,12 @@ class WorkSchedule {
   private readonly groupsByWork = new Map<string, string[]>();
   /**
    * Every Destination, as the feed has delivered them: scheduling a Work
-   * reads them here instead of listing (and parsing) all of them from the
-   * store each time. Kept in step by the same watch that feeds the index.
+   * asks the catalog's label index instead of listing (and parsing) them
+   * all from the store, or matching every one, each time. Kept in step by
+   * the same watch that feeds the index.
    */
+  readonly catalog = new DestinationCatalog();
   private readonly destinations = new Map<string, DestinationObject>();
-  private candidates?: DestinationCandidate[];
-
-  /** By name, as the store lists them (random picks depend on the order). */
-  candidateList(): DestinationCandidate[] {
-    this.candidates ??= [...this.destinations.values()]
-      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
-      .map(toCandidate);
-    return this.candidates;
-  }
 
   destination(name: string): DestinationObject | undefined {
     return this.destinations.get(name);
@@ -118,12 +111,15 @@ class WorkSchedule {
 
   /** The groups the change concerns, and whether the destination changed at all. */
   destinationChanged({ type, object }: ObjectChange) {
-    if (type === 'DELETED') this.destinations.delete(object.metadata.name);
-    else
-      this.destinations.set(object.metadata.name, object as DestinationObject);
-    this.candidates = undefined;
     const after =
       type === 'DELETED' ? undefined : toCandidate(object as DestinationObject);
+    if (after) {
+      this.destinations.set(after.name, object as DestinationObject);
+      this.catalog.upsert(after);
+    } else {
+      this.destinations.delete(object.metadata.name);
+      this.catalog.remove(object.metadata.name);
+    }
     const before = after
       ? this.index.upsertDestination(after)
       : this.index.removeDestination(object.metadata.name);
@@ -268,7 +264,6 @@ async function reconcileWork(
     return undefined;
   }
 
-  const candidates = schedule.candidateList();
   const groups = work.spec?.workloadGroups ?? [];
   const isDependency = !work.spec?.resourceName;
   const groupStatuses: WorkGroupStatus[] = [];
@@ -289,7 +284,7 @@ async function reconcileWork(
       .filter(d => !schedule.destination(d));
     const decision = decideSchedule({
       selectors,
-      destinations: candidates,
+      destinations: schedule.catalog,
       placedOn: mine.map(p => p.spec!.targetDestinationName),
       isDependency,
       random: ctx.random,
@@ -332,7 +327,7 @@ async function reconcileWork(
       ...gone,
       ...decision.place,
     ].sort();
-    const explanation = explainScheduling(selectors, candidates);
+    const summary = summarizeScheduling(decision.resolved, schedule.catalog);
     if (unscheduled) {
       ctx.logger.warn('no Destinations can be selected for scheduling', {
         destinationSelectors: selectorsBySource(selectors),
@@ -350,10 +345,8 @@ async function reconcileWork(
       misplaced: [...misplaced].sort(),
       unscheduled,
       summary: gone.length
-        ? `${explanation.summary}; stays on deleted destination ${gone.join(
-            ', ',
-          )}`
-        : explanation.summary,
+        ? `${summary}; stays on deleted destination ${gone.join(', ')}`
+        : summary,
     });
   }
 
