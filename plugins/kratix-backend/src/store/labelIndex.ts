@@ -145,8 +145,18 @@ export async function selectObjects(
     });
     if (first.operator !== 'Exists') query.whereIn('l.value', first.values);
   }
+  // The others are looked up per object the rarest label found (the
+  // primary key is object and key): `o.id in (select ...)` would read every
+  // object with a common label, a request's Promise's, each time.
   for (const requirement of rest) {
-    query.whereIn('o.id', withLabel(db, type, requirement));
+    const label = db({ r: LABELS_TABLE })
+      .select(db.raw('1'))
+      .whereColumn('r.object_id', 'o.id')
+      .where('r.key', requirement.key);
+    if (requirement.operator !== 'Exists') {
+      label.whereIn('r.value', requirement.values);
+    }
+    query.whereExists(label);
   }
   return { query, narrowed: first !== undefined };
 }
