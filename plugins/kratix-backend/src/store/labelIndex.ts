@@ -151,7 +151,7 @@ export async function selectObjects(
   for (const requirement of rest) {
     const label = db({ r: LABELS_TABLE })
       .select(db.raw('1'))
-      .whereColumn('r.object_id', 'o.id')
+      .where('r.object_id', db.ref('o.id'))
       .where('r.key', requirement.key);
     if (requirement.operator !== 'Exists') {
       label.whereIn('r.value', requirement.values);
