@@ -17,6 +17,11 @@
  * - where CPU goes during a throughput run (the V8 sampling profiler of
  *   this process, which is the backend's): by layer, inclusive.
  *
+ * The clients (POSTs, watches, file stats) run in a process of their own
+ * (latencyClient.mjs): in this one they would share the backend's event
+ * loop, noticing a watch event or a file only when the reconciles let them,
+ * and their CPU would count as the backend's.
+ *
  * Figures are printed; only that every request reached its file is
  * asserted. `yarn bench:latency` from the root or plugins/kratix-backend.
  * BENCH_CPU_PROFILE=<file> also keeps the profile for Chrome DevTools.
@@ -24,6 +29,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ChildProcess, fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
@@ -127,87 +133,51 @@ class Api {
     }
     return text ? JSON.parse(text) : undefined;
   }
-
-  create(name: string) {
-    return this.send('POST', REQUESTS_PATH, {
-      apiVersion: 'bench.example.org/v1',
-      kind: 'OneLine',
-      metadata: { name, namespace: 'default' },
-      spec: {},
-    });
-  }
-
-  /**
-   * Follows `?watch=true` on a collection, noting when each event arrives;
-   * resolves once the stream is open.
-   */
-  async watch(
-    p: string,
-    onEvent: (type: string, object: any, at: number) => void,
-    signal: AbortSignal,
-  ) {
-    const res = await fetch(`${this.baseUrl}${p}?watch=true`, {
-      headers: { Authorization: this.auth },
-      signal,
-    });
-    if (!res.ok || !res.body) throw new Error(`watch ${p}: ${res.status}`);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    (async () => {
-      let pending = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const at = performance.now();
-        pending += decoder.decode(value, { stream: true });
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const line of lines.filter(Boolean)) {
-          const event = JSON.parse(line);
-          onEvent(event.type, event.object, at);
-        }
-      }
-    })().catch(() => undefined);
-  }
 }
 
-/**
- * Notices workload files appearing: every millisecond, a stat of each
- * awaited path (a few at a time, so the cost stays far below the backend's).
- */
-class FileWaiter {
-  readonly #waiting = new Map<
-    string,
-    { resolve: (at: number) => void; deadline: number; fail: () => void }
+/** The client process (latencyClient.mjs), one operation at a time. */
+class LatencyClient {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<
+    number,
+    { resolve: (v: any) => void; reject: (e: Error) => void }
   >();
-  readonly #timer = setInterval(() => this.#check(), 1);
+  #next = 0;
 
-  appeared(file: string, timeoutMs = 60_000): Promise<number> {
-    return new Promise((resolve, reject) =>
-      this.#waiting.set(file, {
-        resolve,
-        deadline: performance.now() + timeoutMs,
-        fail: () =>
-          reject(new Error(`${file} did not appear within ${timeoutMs} ms`)),
-      }),
-    );
+  constructor(baseUrl: string, whenIdle: () => Promise<void>) {
+    this.#child = fork(path.join(__dirname, 'latencyClient.mjs'), [], {
+      execArgv: [],
+    });
+    this.#child.send({
+      op: 'setup',
+      setup: {
+        baseUrl,
+        auth: mockCredentials.user.header(),
+        requestsPath: REQUESTS_PATH,
+      },
+    });
+    this.#child.on('message', (m: any) => {
+      if (m.op === 'idle') {
+        whenIdle().then(() => this.#child.send({ op: 'idle' }));
+        return;
+      }
+      const waiter = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      if (m.error) waiter?.reject(new Error(`latency client: ${m.error}`));
+      else waiter?.resolve(m.result);
+    });
   }
 
-  #check() {
-    const now = performance.now();
-    for (const [file, waiter] of this.#waiting) {
-      if (fs.existsSync(file)) {
-        this.#waiting.delete(file);
-        waiter.resolve(performance.now());
-      } else if (now > waiter.deadline) {
-        this.#waiting.delete(file);
-        waiter.fail();
-      }
-    }
+  call<T>(op: string, args: Record<string, unknown>): Promise<T> {
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#child.send({ id, op, ...args });
+    });
   }
 
   stop() {
-    clearInterval(this.#timer);
+    this.#child.disconnect();
   }
 }
 
@@ -349,26 +319,96 @@ async function sandboxBaseline(workRoot: string) {
 interface Timeline {
   posted: number;
   answered?: number;
-  requestAdded?: number;
+  requestCommitted?: number;
   podCreated?: number;
   containerStarted?: number;
   containerFinished?: number;
-  workAdded?: number;
-  placementAdded?: number;
+  podFinished?: number;
+  workCreated?: number;
+  placementCreated?: number;
   file?: number;
+  placementWritten?: number;
   scheduled?: number;
+  /** When the client's watch of Works delivered the Work's ADDED. */
+  workSeen?: number;
 }
 
+/** In the order they happen; each row is timed from the one before. */
 const STAGES: [keyof Timeline, string][] = [
-  ['answered', 'POST answered'],
-  ['requestAdded', 'request ADDED (watch)'],
-  ['podCreated', 'pipeline Pod created (its startTime)'],
+  ['answered', 'POST answered (client)'],
+  ['requestCommitted', 'request committed'],
+  ['podCreated', 'pipeline Pod committed'],
   ['containerStarted', 'container started (its startedAt)'],
   ['containerFinished', 'container finished (its finishedAt)'],
-  ['workAdded', 'Work ADDED'],
-  ['placementAdded', 'WorkPlacement ADDED'],
-  ['file', 'workload file on disk'],
+  ['podFinished', 'pipeline Pod status committed'],
+  ['workCreated', 'Work committed'],
+  ['placementCreated', 'WorkPlacement committed'],
+  ['file', 'workload file on disk (client)'],
+  ['placementWritten', 'WorkPlacement status committed'],
 ];
+
+/**
+ * When the engine committed each object of a request: the change-feed
+ * insert of its write transaction, seen through knex's query events of the
+ * backend's own connection (the COMMIT follows within microseconds).
+ * Wall-clock milliseconds, like the client's. A watch would say later: its
+ * events reach the socket only once the engine awaits real I/O.
+ */
+class CommitTimes {
+  readonly #byName = new Map<string, Partial<Timeline>>();
+
+  constructor(knex: Knex) {
+    knex.on('query', (q: { sql: string; bindings?: unknown[] }) => {
+      if (!q.sql.startsWith('insert into `kratix_changes`')) return;
+      const at = performance.timeOrigin + performance.now();
+      const columns = /\(([^)]*)\)/
+        .exec(q.sql)![1]
+        .split(',')
+        .map(c => c.trim().replace(/`/g, ''));
+      const value = (column: string) =>
+        q.bindings?.[columns.indexOf(column)] as string;
+      const kind = value('kind');
+      const type = value('type');
+      if (kind === 'OneLine') {
+        const name = value('name');
+        if (type === 'ADDED') this.#note(name, 'requestCommitted', at);
+        else if (
+          JSON.parse(value('body')).status?.schedulingMessage?.startsWith(
+            'Scheduled',
+          )
+        ) {
+          this.#note(name, 'scheduled', at);
+        }
+        return;
+      }
+      const field = (
+        {
+          'ADDED Pod': 'podCreated',
+          'MODIFIED Pod': 'podFinished',
+          'ADDED Work': 'workCreated',
+          'ADDED WorkPlacement': 'placementCreated',
+          'MODIFIED WorkPlacement': 'placementWritten',
+        } as Record<string, keyof Timeline>
+      )[`${type} ${kind}`];
+      if (!field) return;
+      const resource = JSON.parse(value('body')).metadata?.labels?.[
+        'kratix.io/resource-name'
+      ];
+      if (resource) this.#note(resource, field, at);
+    });
+  }
+
+  /** The first time of each stage, per request. */
+  of(name: string): Partial<Timeline> {
+    return this.#byName.get(name) ?? {};
+  }
+
+  #note(name: string, field: keyof Timeline, at: number) {
+    const t = this.#byName.get(name) ?? {};
+    t[field] ??= at;
+    this.#byName.set(name, t);
+  }
+}
 
 /** Folds the profile's samples into layers, inclusive (a sample may count in several). */
 function cpuByLayer(profile: any) {
@@ -449,8 +489,11 @@ describe('resource request to workload file', () => {
   let knex: Knex;
   let backend: KratixTestBackend;
   let api: Api;
-  let files: FileWaiter;
+  let client: LatencyClient;
+  /** Told each time the client waits for the engine to be idle. */
+  let idleAsked: (() => void) | undefined;
   let statements: StatementCounter;
+  let commits: CommitTimes;
   let workRoot: string;
   /** The workload file of a request, from the first request's. */
   let fileOf: (name: string) => string;
@@ -463,6 +506,7 @@ describe('resource request to workload file', () => {
       useNullAsDefault: true,
     });
     statements = new StatementCounter(knex);
+    commits = new CommitTimes(knex);
     const stateStoreRoot = path.join(workRoot, 'statestore');
     fs.mkdirSync(stateStoreRoot);
     backend = await startKratixBackend({
@@ -475,7 +519,6 @@ describe('resource request to workload file', () => {
       },
     });
     api = new Api(backend.baseUrl);
-    files = new FileWaiter();
     await api.send('POST', '/apply', PROMISE, 'application/yaml');
     await api.send(
       'PATCH',
@@ -495,7 +538,12 @@ describe('resource request to workload file', () => {
     }
     await backend.whenIdle();
     // Where the first request's file lands tells where every one's does.
-    await api.create('warm-up');
+    await api.send('POST', REQUESTS_PATH, {
+      apiVersion: 'bench.example.org/v1',
+      kind: 'OneLine',
+      metadata: { name: 'warm-up', namespace: 'default' },
+      spec: {},
+    });
     const findFile = async (): Promise<string> => {
       for (let i = 0; i < 2000; i++) {
         // The file itself, not the writer's temporary file beside it.
@@ -510,113 +558,74 @@ describe('resource request to workload file', () => {
     const first = await findFile();
     fileOf = name => first.replace('/warm-up/', `/${name}/`);
     await backend.whenIdle();
+    client = new LatencyClient(backend.baseUrl, async () => {
+      idleAsked?.();
+      await backend.whenIdle();
+    });
   });
 
   afterAll(async () => {
-    files?.stop();
+    client?.stop();
     await backend?.stop();
     await knex?.destroy();
     fs.rmSync(workRoot, { recursive: true, force: true });
   });
 
-  async function oneRequest(name: string) {
-    const t0 = performance.now();
-    const written = files.appeared(fileOf(name));
-    await api.create(name);
-    return (await written) - t0;
-  }
+  const requestsOf = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const name = `${prefix}-${i}`;
+      return { name, file: fileOf(name) };
+    });
 
   async function sequential(prefix: string, count: number) {
-    const latencies: number[] = [];
-    for (let i = 0; i < count; i++) {
-      latencies.push(await oneRequest(`${prefix}-${i}`));
-    }
+    const latencies = await client.call<number[]>('sequential', {
+      requests: requestsOf(prefix, count),
+    });
     return latencies.sort((a, b) => a - b);
   }
 
   async function concurrent(prefix: string, count: number, inFlight: number) {
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < count) {
-          await oneRequest(`${prefix}-${next++}`);
-        }
-      }),
-    );
-    return (count / (performance.now() - t0)) * 1000;
+    const { ms: wallMs } = await client.call<{ ms: number }>('concurrent', {
+      requests: requestsOf(prefix, count),
+      inFlight,
+    });
+    return (count / wallMs) * 1000;
   }
 
   async function breakdown(prefix: string, count: number) {
-    const timelines = new Map<string, Timeline>();
-    const abort = new AbortController();
-    const note = (
-      name: string | undefined,
-      field: keyof Timeline,
-      at: number,
-    ) => {
-      const t = name ? timelines.get(name) : undefined;
-      if (t && t[field] === undefined) t[field] = at;
-    };
-    const resourceOf = (o: any) =>
-      o.metadata?.labels?.['kratix.io/resource-name'] ?? o.spec?.resourceName;
-    await api.watch(
-      REQUESTS_PATH,
-      (type, o, at) => {
-        if (type === 'ADDED') note(o.metadata.name, 'requestAdded', at);
-        if (o.status?.schedulingMessage?.startsWith('Scheduled'))
-          note(o.metadata.name, 'scheduled', at);
-      },
-      abort.signal,
-    );
-    await api.watch(
-      '/apis/platform.kratix.io/v1alpha1/namespaces/default/works',
-      (type, o, at) => {
-        if (type === 'ADDED') note(resourceOf(o), 'workAdded', at);
-      },
-      abort.signal,
-    );
-    await api.watch(
-      '/apis/platform.kratix.io/v1alpha1/namespaces/default/workplacements',
-      (type, o, at) => {
-        if (type === 'ADDED') note(resourceOf(o), 'placementAdded', at);
-      },
-      abort.signal,
-    );
-    // Let the watches' initial lists go by.
-    await new Promise(r => setTimeout(r, 200));
     statements.start();
-    for (let i = 0; i < count; i++) {
-      const name = `${prefix}-${i}`;
-      const t: Timeline = { posted: performance.now() };
-      timelines.set(name, t);
-      if (process.env.BENCH_TRACE && i === count - 1) {
-        statements.traceFrom = t.posted;
+    let idles = 0;
+    idleAsked = () => {
+      // The last request is posted as soon as this answer reaches the client.
+      if (++idles === count - 1 && process.env.BENCH_TRACE) {
+        statements.traceFrom = performance.now();
       }
-      const written = files.appeared(fileOf(name));
-      await api.create(name);
-      t.answered = performance.now();
-      t.file = await written;
-      // The request's own follow-up writes (its status) settle before the
-      // next one, so stages are those of one request alone.
-      await backend.whenIdle();
-    }
+    };
+    const timelines = new Map<string, Timeline>(
+      Object.entries(
+        await client.call<Record<string, Timeline>>('breakdown', {
+          requests: requestsOf(prefix, count),
+          watches: [
+            {
+              path: '/apis/platform.kratix.io/v1alpha1/namespaces/default/works',
+              added: 'workSeen',
+            },
+          ],
+        }),
+      ),
+    );
+    idleAsked = undefined;
     statements.stop();
     statements.traceFrom = undefined;
-    abort.abort();
-    // Pods have no watch here; their own times (wall clock, milliseconds)
-    // say when the run was recorded, and when its container started and
-    // ended.
-    const wall = (iso?: string) =>
-      iso ? Date.parse(iso) - performance.timeOrigin : undefined;
+    for (const [name, t] of timelines) Object.assign(t, commits.of(name));
+    // The container's own times (wall clock, milliseconds) from its Pod.
     const pods = await api.send('GET', '/api/v1/namespaces/default/pods');
     for (const pod of pods.items) {
-      const t = timelines.get(resourceOf(pod));
+      const t = timelines.get(pod.metadata.labels?.['kratix.io/resource-name']);
       const run = pod.status?.containerStatuses?.[0]?.state?.terminated;
-      if (!t) continue;
-      t.podCreated = wall(pod.status?.startTime);
-      t.containerStarted = wall(run?.startedAt);
-      t.containerFinished = wall(run?.finishedAt);
+      if (!t || !run) continue;
+      t.containerStarted = Date.parse(run.startedAt);
+      t.containerFinished = Date.parse(run.finishedAt);
     }
     const rows: { stage: string; fromPrevious: number; fromPost: number }[] =
       [];
@@ -636,10 +645,22 @@ describe('resource request to workload file', () => {
       });
       previous = field;
     }
-    const settled = [...timelines.values()]
-      .filter(t => t.scheduled !== undefined)
-      .map(t => t.scheduled! - t.posted);
-    return { rows, settled: median(settled), timelines };
+    const fromPost = (field: keyof Timeline) =>
+      median(
+        [...timelines.values()]
+          .filter(t => t[field] !== undefined)
+          .map(t => t[field]! - t.posted),
+      );
+    return {
+      rows,
+      settled: fromPost('scheduled'),
+      workSeenLag: median(
+        [...timelines.values()]
+          .filter(t => t.workSeen !== undefined && t.workCreated !== undefined)
+          .map(t => t.workSeen! - t.workCreated!),
+      ),
+      timelines,
+    };
   }
 
   it('measures latency, throughput and where the time goes', async () => {
@@ -709,14 +730,17 @@ describe('resource request to workload file', () => {
         0,
       )} requests/s on one core |`,
       '',
-      `stages, median of ${BREAKDOWN} sequential requests observed through the API's watches:`,
+      `stages, median of ${BREAKDOWN} sequential requests, from the engine's commits and the client's clock:`,
       '',
       '| stage | ms after the previous | ms after the POST |',
       '|---|---|---|',
       ...stages.rows.map(
         r => `| ${r.stage} | ${ms(r.fromPrevious)} | ${ms(r.fromPost)} |`,
       ),
-      `| (request status says Scheduled) | | ${ms(stages.settled)} |`,
+      `| (request status Scheduled committed) | | ${ms(stages.settled)} |`,
+      `| (Work ADDED delivered by a watch, after its commit) | ${ms(
+        stages.workSeenLag,
+      )} | |`,
       `| (of which the bare sandbox start) | ${ms(sandbox.bare)} | |`,
       '',
       'SQL statements per request (all the engine issues for one request, to the last status write):',
