@@ -4,6 +4,7 @@ import { promises as fs } from 'fs';
 import { dirname, join } from 'path';
 import {
   checkParents,
+  existingParents,
   followLinkInside,
   isNotFound,
   lstatOrUndefined,
@@ -24,6 +25,12 @@ interface PlannedChange {
   writes: { path: string; content: Buffer }[];
   removes: string[];
 }
+
+/** How many directories above a path exist (see existingParents). */
+type ParentWalk = (path: string, lenient: boolean) => Promise<number>;
+
+/** The number of directories above a path. */
+const depthOf = (path: string) => path.split('/').length - 1;
 
 /** A file about to be replaced, with what is needed to put it back. */
 interface PendingWrite {
@@ -178,9 +185,22 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
   }
 
   private async apply(plan: PlannedChange): Promise<void> {
-    const writes = await this.pendingWrites(plan);
-    const removes = await this.pendingRemoves(plan);
-    await this.sweepLeftovers(plan);
+    // Each directory's parents are walked once per change: every step is a
+    // trip to the thread pool, and between trips the event loop serves
+    // whatever else the engine is doing.
+    const walks = new Map<string, Promise<number>>();
+    const parents: ParentWalk = (path, lenient) => {
+      const dir = dirname(path);
+      let walk = walks.get(dir);
+      if (!walk) {
+        walk = existingParents(this.root, path, lenient);
+        walks.set(dir, walk);
+      }
+      return walk;
+    };
+    const writes = await this.pendingWrites(plan, parents);
+    const removes = await this.pendingRemoves(plan, parents);
+    await this.sweepLeftovers(plan, parents);
     if (writes.length === 0 && removes.length === 0) {
       // A retried removal still prunes what the cut-short one left empty.
       for (const path of plan.removes) {
@@ -194,7 +214,11 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
     const backups: string[] = [];
     try {
       for (const write of writes) {
-        await this.createParents(write.path, createdDirs);
+        await this.createParents(
+          write.path,
+          await parents(write.path, false),
+          createdDirs,
+        );
         write.staged = tempPathBeside(write.hostPath);
         await writeNewFile(
           write.staged,
@@ -240,11 +264,14 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
   }
 
   /** Checks every write before anything is touched; drops unchanged ones. */
-  private async pendingWrites(plan: PlannedChange): Promise<PendingWrite[]> {
+  private async pendingWrites(
+    plan: PlannedChange,
+    parents: ParentWalk,
+  ): Promise<PendingWrite[]> {
     const pending: PendingWrite[] = [];
     for (const { path, content } of plan.writes) {
       const hostPath = toHostPath(this.root, path);
-      if (!(await checkParents(this.root, path, false))) {
+      if ((await parents(path, false)) < depthOf(path)) {
         pending.push({ path, hostPath, content });
         continue;
       }
@@ -282,10 +309,13 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
   }
 
   /** Removing what is already gone is a no-op: deletions get retried. */
-  private async pendingRemoves(plan: PlannedChange): Promise<string[]> {
+  private async pendingRemoves(
+    plan: PlannedChange,
+    parents: ParentWalk,
+  ): Promise<string[]> {
     const pending: string[] = [];
     for (const path of plan.removes) {
-      if (!(await checkParents(this.root, path, true))) {
+      if ((await parents(path, true)) < depthOf(path)) {
         continue;
       }
       const stats = await lstatOrUndefined(toHostPath(this.root, path));
@@ -309,14 +339,14 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
    * serialises them across replicas. A retry touches the same directories as
    * the change that was cut short, so that is where the leftovers are.
    */
-  private async sweepLeftovers(plan: PlannedChange) {
+  private async sweepLeftovers(plan: PlannedChange, parents: ParentWalk) {
     // A directory, with one path in it to check its parents by.
     const dirs = new Map<string, string>();
     for (const path of [...plan.writes.map(w => w.path), ...plan.removes]) {
       dirs.set(path.split('/').slice(0, -1).join('/'), path);
     }
     for (const [dir, path] of dirs) {
-      if (!(await checkParents(this.root, path, true))) {
+      if ((await parents(path, true)) < depthOf(path)) {
         continue;
       }
       let names: string[];
@@ -332,10 +362,15 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
     }
   }
 
-  private async createParents(path: string, created: string[]) {
+  /** The directories above `path` from the first of them missing. */
+  private async createParents(
+    path: string,
+    existing: number,
+    created: string[],
+  ) {
     const segments = path.split('/').slice(0, -1);
-    let current = this.root;
-    for (const segment of segments) {
+    let current = toHostPath(this.root, segments.slice(0, existing).join('/'));
+    for (const segment of segments.slice(existing)) {
       current = join(current, segment);
       try {
         await fs.mkdir(current);

@@ -79,6 +79,19 @@ export async function checkParents(
   relPath: string,
   lenient: boolean,
 ): Promise<boolean> {
+  const parents = relPath.split('/').length - 1;
+  return (await existingParents(root, relPath, lenient)) === parents;
+}
+
+/**
+ * How many of the directories above `relPath` exist, from the top, checked
+ * as `checkParents` does; a lenient walk counts none past a file.
+ */
+export async function existingParents(
+  root: string,
+  relPath: string,
+  lenient: boolean,
+): Promise<number> {
   const segments = relPath.split('/');
   let current = root;
   for (let i = 0; i < segments.length - 1; i++) {
@@ -86,19 +99,19 @@ export async function checkParents(
     const prefix = segments.slice(0, i + 1).join('/');
     let stats = await lstatOrUndefined(current);
     if (!stats) {
-      return false;
+      return i;
     }
     if (stats.isSymbolicLink()) {
       stats = await followLinkInside(root, current, `"${prefix}"`);
     }
     if (!stats.isDirectory()) {
       if (lenient) {
-        return false;
+        return -1;
       }
       throw new Error(
         `Cannot write "${relPath}": "${prefix}" is a file, not a directory`,
       );
     }
   }
-  return true;
+  return segments.length - 1;
 }
