@@ -65,8 +65,12 @@ export async function serveWatch(
       timer = setTimeout(stop, params.timeoutSeconds * 1000);
     }
     const send = (type: string, object: unknown) => {
-      if (!abort.signal.aborted)
-        res.write(`${JSON.stringify({ type, object })}\n`);
+      if (abort.signal.aborted) return;
+      res.write(`${JSON.stringify({ type, object })}\n`);
+      // Node corks a response at each write and uncorks it on the next
+      // tick, which comes only once the engine's run of (synchronous)
+      // SQLite calls gives the loop back: 12-16 ms later under load.
+      res.socket?.uncork();
     };
     try {
       for await (const event of watch) send(event.type, event.object);
