@@ -198,6 +198,8 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
       }
       return walk;
     };
+    // Writes walk first, strictly (a file in a write's way throws), so a
+    // later lenient walk of the same directory can reuse their answer.
     const writes = await this.pendingWrites(plan, parents);
     const removes = await this.pendingRemoves(plan, parents);
     await this.sweepLeftovers(plan, parents);
