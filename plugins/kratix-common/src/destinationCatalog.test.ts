@@ -1,6 +1,10 @@
 import { DestinationCatalog } from './destinationCatalog';
 import { explainScheduling, summarizeScheduling } from './explain';
-import { candidateDestinations, resolveSelectors } from './scheduling';
+import {
+  candidateDestinations,
+  decideSchedule,
+  resolveSelectors,
+} from './scheduling';
 import { DestinationCandidate, Labels, TaggedSelector } from './types';
 import { dest, promise, resourceWorkflow } from './__testUtils__/builders';
 
@@ -94,6 +98,17 @@ describe('DestinationCatalog', () => {
       const full = explainScheduling(selectors, catalog.all());
       if (!full.destinations.some(v => v.matches)) unmatched += 1;
       expect(summarizeScheduling(resolved, catalog)).toBe(full.summary);
+      // As the Work controller asks: with its decision's candidates.
+      const { candidates } = decideSchedule({
+        selectors,
+        destinations: catalog,
+        placedOn: [],
+        isDependency: true,
+        random: () => 0,
+      });
+      expect(summarizeScheduling(resolved, catalog, candidates)).toBe(
+        full.summary,
+      );
     }
     // The worlds reach the "closest destinations" branch, not only matches.
     expect(unmatched).toBeGreaterThan(100);

@@ -161,13 +161,14 @@ function summarize(resolved: Labels, facts: SummaryFacts): string {
 /**
  * `explainScheduling(selectors, catalog.all()).summary`, for the Work
  * controller: from the catalog's label index instead of a verdict for
- * every destination.
+ * every destination. `matching` is what `catalog.matching(resolved)`
+ * names, when the caller has it already (a decision's candidates).
  */
 export function summarizeScheduling(
   resolved: Labels,
   catalog: DestinationCatalog,
+  matching: string[] = catalog.matching(resolved).map(d => d.name),
 ): string {
-  const matching = catalog.matching(resolved).map(d => d.name);
   return summarize(resolved, {
     matching,
     total: catalog.size,

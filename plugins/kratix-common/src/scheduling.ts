@@ -112,6 +112,8 @@ export function selectorsBySource(
 
 export interface ScheduleDecision {
   resolved: Labels;
+  /** Every destination that may take the group, by name. */
+  candidates: string[];
   /** Destinations to create placements on now. */
   place: string[];
   /** Existing placements whose destination no longer matches: keep writing them, flag them. */
@@ -164,6 +166,7 @@ export function decideSchedule(input: ScheduleInput): ScheduleDecision {
 
   return {
     resolved,
+    candidates: [...candidateNames],
     place,
     misplaced,
     kept,

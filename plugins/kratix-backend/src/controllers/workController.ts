@@ -327,7 +327,11 @@ async function reconcileWork(
       ...gone,
       ...decision.place,
     ].sort();
-    const summary = summarizeScheduling(decision.resolved, schedule.catalog);
+    const summary = summarizeScheduling(
+      decision.resolved,
+      schedule.catalog,
+      decision.candidates,
+    );
     if (unscheduled) {
       ctx.logger.warn('no Destinations can be selected for scheduling', {
         destinationSelectors: selectorsBySource(selectors),
