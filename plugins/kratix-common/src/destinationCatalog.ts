@@ -5,7 +5,7 @@
  * 10,000 destinations a Work reconcile otherwise spends most of its time
  * here, once per group.
  */
-import { matchesDestination } from './scheduling';
+import { candidateDestinations, matchesDestination } from './scheduling';
 import { DestinationCandidate, Labels } from './types';
 
 /** Kept out of everything new, whatever their labels. */
@@ -81,19 +81,16 @@ export class DestinationCatalog {
    */
   matching(resolved: Labels): DestinationCandidate[] {
     const pairs = Object.entries(resolved);
-    if (pairs.length === 0) {
-      return this.all().filter(d => !isOut(d) && matchesDestination({}, d));
-    }
     let rarest: Set<string> | undefined;
     for (const [key, value] of pairs) {
       const names = this.#withLabel(key, value);
       if (!names) return [];
       if (!rarest || names.size < rarest.size) rarest = names;
     }
-    return [...rarest!]
-      .map(name => this.#byName.get(name)!)
-      .filter(d => !isOut(d) && matchesDestination(resolved, d))
-      .sort(byName);
+    const pool = rarest
+      ? [...rarest].map(name => this.#byName.get(name)!).sort(byName)
+      : this.all();
+    return candidateDestinations(resolved, pool);
   }
 
   /**

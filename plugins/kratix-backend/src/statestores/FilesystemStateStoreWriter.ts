@@ -8,6 +8,7 @@ import {
   followLinkInside,
   isNotFound,
   lstatOrUndefined,
+  parentCount,
   toHostPath,
 } from './hostPaths';
 import { Change, checkChange } from './change';
@@ -28,9 +29,6 @@ interface PlannedChange {
 
 /** How many directories above a path exist (see existingParents). */
 type ParentWalk = (path: string, lenient: boolean) => Promise<number>;
-
-/** The number of directories above a path. */
-const depthOf = (path: string) => path.split('/').length - 1;
 
 /** A file about to be replaced, with what is needed to put it back. */
 interface PendingWrite {
@@ -273,7 +271,7 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
     const pending: PendingWrite[] = [];
     for (const { path, content } of plan.writes) {
       const hostPath = toHostPath(this.root, path);
-      if ((await parents(path, false)) < depthOf(path)) {
+      if ((await parents(path, false)) < parentCount(path)) {
         pending.push({ path, hostPath, content });
         continue;
       }
@@ -317,7 +315,7 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
   ): Promise<string[]> {
     const pending: string[] = [];
     for (const path of plan.removes) {
-      if ((await parents(path, true)) < depthOf(path)) {
+      if ((await parents(path, true)) < parentCount(path)) {
         continue;
       }
       const stats = await lstatOrUndefined(toHostPath(this.root, path));
@@ -348,7 +346,7 @@ export class FilesystemStateStoreWriter implements StateStoreWriter {
       dirs.set(path.split('/').slice(0, -1).join('/'), path);
     }
     for (const [dir, path] of dirs) {
-      if ((await parents(path, true)) < depthOf(path)) {
+      if ((await parents(path, true)) < parentCount(path)) {
         continue;
       }
       let names: string[];

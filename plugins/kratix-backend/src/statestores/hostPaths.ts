@@ -79,8 +79,14 @@ export async function checkParents(
   relPath: string,
   lenient: boolean,
 ): Promise<boolean> {
-  const parents = relPath.split('/').length - 1;
-  return (await existingParents(root, relPath, lenient)) === parents;
+  return (
+    (await existingParents(root, relPath, lenient)) === parentCount(relPath)
+  );
+}
+
+/** The number of directories above a relative path. */
+export function parentCount(relPath: string): number {
+  return relPath.split('/').length - 1;
 }
 
 /**
@@ -113,5 +119,5 @@ export async function existingParents(
       );
     }
   }
-  return segments.length - 1;
+  return parentCount(relPath);
 }
