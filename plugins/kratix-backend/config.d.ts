@@ -52,7 +52,11 @@ export interface Config {
       events?: {
         /** Dropped this long after they last happened. Default 1 hour. */
         ttl?: HumanDuration | string;
-        /** Kept per involved object, newest first. Default 50. */
+        /**
+         * Kept per involved object, newest first. Default 50. Pruned every
+         * perObject/5 events a replica records for the object, so it may
+         * briefly carry that many more.
+         */
         perObject?: number;
       };
     };

@@ -2,7 +2,7 @@ import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixTestDatabases } from '../__testUtils__/databases';
 import { initDatabase } from '../store/__testUtils__/databases';
 import { DatabaseObjectStore } from '../store/DatabaseObjectStore';
-import { EventRecorder } from './events';
+import { EventRecorder, pruneEvery } from './events';
 import { EVENT_KIND } from '../admission/kinds';
 
 jest.setTimeout(60_000);
@@ -77,6 +77,29 @@ describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
     clock.advance(60 * 60 * 1000);
     await recorder.record(w, 'Normal', 'E', 'E');
     expect((await events()).map(e => e.reason)).toEqual(['E']);
+  });
+
+  it("prunes an object's events every few events, not on each one, so it carries at most a few beyond perObject", async () => {
+    const perObject = 10;
+    const every = pruneEvery(perObject);
+    expect(every).toBe(2);
+    const { recorder, clock, events } = await setup({
+      ttlMs: 60 * 60 * 1000,
+      perObject,
+    });
+    const w = work('w', 'uid-1');
+    const counts: number[] = [];
+    const reasons = 'ABCDEFGHIJKLMN'.split('');
+    for (const reason of reasons) {
+      clock.advance(1000);
+      await recorder.record(w, 'Normal', reason, reason);
+      counts.push((await events()).length);
+    }
+    // Pruned at the 12th and 14th events; the 11th and 13th wait for them.
+    expect(counts).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 10, 11, 10]);
+    expect((await events()).map(e => e.reason).sort()).toEqual(
+      reasons.slice(-perObject),
+    );
   });
 
   it('puts the events of cluster-scoped objects in default, as Kubernetes does', async () => {

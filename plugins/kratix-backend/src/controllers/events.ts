@@ -24,6 +24,19 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = {
 const COMPONENT = 'kratix-platform-controller-manager';
 /** How often expired events of every object (deleted ones too) are swept. */
 const SWEEP_EVERY_MS = 60_000;
+/** Objects whose events since their last prune this recorder counts. */
+const COUNTED_OBJECTS = 10_000;
+
+/**
+ * How many events a recorder records for an object between two prunes of
+ * its events. A prune lists them all, which cost as much as the event's own
+ * write when done on every one (a request's four events were a quarter of
+ * the engine's CPU per request), so an object may carry up to this many
+ * beyond perObject, per replica, until the next prune.
+ */
+export function pruneEvery(perObject: number): number {
+  return Math.max(1, Math.ceil(perObject / 5));
+}
 
 /**
  * Records what Kratix records as Kubernetes Events: one `v1` Event per
@@ -40,6 +53,8 @@ export class EventRecorder {
   ) {}
 
   private lastSweep = 0;
+  /** Events recorded per involved uid since its last prune, least recent first. */
+  private readonly sincePrune = new Map<string, number>();
 
   /** Best effort, as in Kubernetes: a lost event never fails a reconcile. */
   async record(
@@ -127,11 +142,27 @@ export class EventRecorder {
         if (!(e instanceof AlreadyExistsError)) throw e;
       }
     }
-    if (metadata.uid) await this.prune(namespace, metadata.uid);
+    if (metadata.uid && this.duePrune(metadata.uid)) {
+      await this.prune(namespace, metadata.uid);
+    }
     if (this.now().getTime() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = this.now().getTime();
       await this.sweep();
     }
+  }
+
+  /** Counts an event of the object; true when its events are to be pruned. */
+  private duePrune(uid: string): boolean {
+    const count = (this.sincePrune.get(uid) ?? 0) + 1;
+    // Re-inserted, so the objects evicted first are those quiet longest: a
+    // busy object keeps its count.
+    this.sincePrune.delete(uid);
+    if (count >= pruneEvery(this.limits.perObject)) return true;
+    this.sincePrune.set(uid, count);
+    if (this.sincePrune.size > COUNTED_OBJECTS) {
+      this.sincePrune.delete(this.sincePrune.keys().next().value!);
+    }
+    return false;
   }
 
   /** Drops expired events, whoever they were about. */
