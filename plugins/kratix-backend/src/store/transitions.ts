@@ -4,22 +4,29 @@ import { jsonEqual } from './json';
 /*
  * How a write changes a stored object, apart from persistence: the
  * Kubernetes API server's rules for the fields the store owns.
+ *
+ * The input's parts are copied; the result shares the parts a write leaves
+ * alone with the stored object, which the store has just read for this
+ * write alone. Copying those too was most of a status write's own work.
  */
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
 }
 
-function assign<T extends object, K extends keyof T>(
-  target: T,
+/** `object` with `field` set to a copy of `value`, or without it. */
+function withField<T extends object, K extends keyof T>(
+  object: T,
   field: K,
   value: T[K] | undefined,
-) {
+): T {
+  const next = { ...object };
   if (value === undefined) {
-    delete target[field];
+    delete next[field];
   } else {
-    target[field] = clone(value);
+    next[field] = clone(value);
   }
+  return next;
 }
 
 /** Kubernetes timestamps have whole seconds: `2024-05-01T10:00:00Z`. */
@@ -59,14 +66,16 @@ export function created(
  * controllers can tell "asked for something new" from metadata edits.
  */
 export function updated(stored: KubeObject, input: KubeObject): KubeObject {
-  const next = clone(stored);
-  next.apiVersion = input.apiVersion;
-  assign(next.metadata, 'labels', input.metadata.labels);
-  assign(next.metadata, 'annotations', input.metadata.annotations);
-  assign(next.metadata, 'finalizers', input.metadata.finalizers);
-  assign(next, 'spec', input.spec);
+  let metadata = withField(stored.metadata, 'labels', input.metadata.labels);
+  metadata = withField(metadata, 'annotations', input.metadata.annotations);
+  metadata = withField(metadata, 'finalizers', input.metadata.finalizers);
+  const next = withField(
+    { ...stored, apiVersion: input.apiVersion, metadata },
+    'spec',
+    input.spec,
+  );
   if (!jsonEqual(stored.spec, next.spec)) {
-    next.metadata.generation = (stored.metadata.generation ?? 0) + 1;
+    metadata.generation = (stored.metadata.generation ?? 0) + 1;
   }
   return next;
 }
@@ -75,15 +84,14 @@ export function statusUpdated(
   stored: KubeObject,
   input: KubeObject,
 ): KubeObject {
-  const next = clone(stored);
-  assign(next, 'status', input.status);
-  return next;
+  return withField(stored, 'status', input.status);
 }
 
 export function deletionRequested(stored: KubeObject, now: Date): KubeObject {
-  const next = clone(stored);
-  next.metadata.deletionTimestamp = timestamp(now);
-  return next;
+  return {
+    ...stored,
+    metadata: { ...stored.metadata, deletionTimestamp: timestamp(now) },
+  };
 }
 
 /** Deleted objects wait for their finalizers; the last one removes it. */
