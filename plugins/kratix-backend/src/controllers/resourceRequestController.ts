@@ -11,7 +11,7 @@ import {
 import { EngineContext, ReconcileResult } from './context';
 import { Controller, ownedWorkChanges, specChanged } from './controller';
 import { resourceKey } from './keys';
-import { PROMISE_KIND, WORK_KIND } from '../admission/kinds';
+import { WORK_KIND } from '../admission/kinds';
 import {
   clearManualReconciliation,
   labelsEqual,
@@ -115,12 +115,10 @@ async function reconcileResource(
   }
   // Kratix runs no workflow of a request while its Promise is Unavailable
   // (requirements missing, its own workflow failed); becoming Available
-  // enqueues its requests again.
-  const stored = await ctx.store.get({
-    ...PROMISE_KIND,
-    name: kind.promiseName!,
-  });
-  if (stored?.status?.status !== 'Available') {
+  // enqueues its requests again. The registry follows the feed, so it holds
+  // the Promise's status as of the change that enqueued this request, as
+  // Kratix's cached client does.
+  if (promise.status?.status !== 'Available') {
     await writeStatus(ctx.store, object, {
       ...(object.status ?? {}),
       message: 'Pending',
