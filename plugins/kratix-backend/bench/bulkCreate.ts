@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KubeObject } from '@kratix-backstage/plugin-kratix-common';
 import { Knex } from 'knex';
 import { recordChange } from '../src/store/ChangeFeed';
+import { insertLabels } from '../src/store/labelIndex';
 import { nextResourceVersion } from '../src/store/resourceVersion';
 import { keyOf, OBJECTS_TABLE, toRow } from '../src/store/rows';
 import { created } from '../src/store/transitions';
@@ -24,7 +25,16 @@ export async function bulkCreate(
         resourceVersion: await nextResourceVersion(tx),
         now,
       });
-      await tx(OBJECTS_TABLE).insert(toRow(keyOf(next), next));
+      const key = keyOf(next);
+      const [inserted] = await tx(OBJECTS_TABLE)
+        .insert(toRow(key, next))
+        .returning('id');
+      await insertLabels(
+        tx,
+        Number(inserted?.id ?? inserted),
+        key,
+        next.metadata.labels,
+      );
       await recordChange(
         tx,
         { type: 'ADDED', object: next },
