@@ -167,12 +167,21 @@ export async function stopAndRemove(b: KratixTestBackend | undefined) {
   fs.rmSync(b.stateStoreRoot, { recursive: true, force: true });
 }
 
-/** The queue of a database that an engine follows is drained. */
-export async function engineIdle(knex: Knex, timeoutMs = 30_000) {
+/**
+ * The queue of a database that an engine follows is drained, but for the
+ * shares (controllers) `ignoring` names.
+ */
+export async function engineIdle(
+  knex: Knex,
+  timeoutMs = 30_000,
+  ignoring: string[] = [],
+) {
   const busy = async () => {
     const row = await knex('kratix_queue')
-      .whereNotNull('claim_token')
-      .orWhere('due_at', '<=', Date.now())
+      .where(q =>
+        q.whereNotNull('claim_token').orWhere('due_at', '<=', Date.now()),
+      )
+      .whereNotIn('queue', ignoring)
       .count({ n: '*' })
       .first();
     return Number(row?.n ?? 0);

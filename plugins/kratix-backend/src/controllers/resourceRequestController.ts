@@ -1,5 +1,6 @@
 import {
   Condition,
+  KubeObject,
   LABEL_PROMISE_NAME,
   LABEL_RESOURCE_NAME,
   PromiseObject,
@@ -11,7 +12,7 @@ import {
 import { EngineContext, ReconcileResult } from './context';
 import { Controller, ownedWorkChanges, specChanged } from './controller';
 import { resourceKey } from './keys';
-import { WORK_KIND } from '../admission/kinds';
+import { PROMISE_KIND, WORK_KIND } from '../admission/kinds';
 import {
   clearManualReconciliation,
   labelsEqual,
@@ -115,10 +116,17 @@ async function reconcileResource(
   }
   // Kratix runs no workflow of a request while its Promise is Unavailable
   // (requirements missing, its own workflow failed); becoming Available
-  // enqueues its requests again. The registry follows the feed, so it holds
-  // the Promise's status as of the change that enqueued this request, as
-  // Kratix's cached client does.
-  if (promise.status?.status !== 'Available') {
+  // enqueues its requests again. The registry follows the feed, so its
+  // "Available" is the common answer without a read; but the replica that
+  // made the Promise Available enqueued this request, and its change may
+  // not have reached this replica yet, so "not Available" is the store's.
+  const available = (p?: KubeObject) => p?.status?.status === 'Available';
+  if (
+    !available(promise) &&
+    !available(
+      await ctx.store.get({ ...PROMISE_KIND, name: kind.promiseName! }),
+    )
+  ) {
     await writeStatus(ctx.store, object, {
       ...(object.status ?? {}),
       message: 'Pending',
