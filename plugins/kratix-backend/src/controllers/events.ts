@@ -29,10 +29,9 @@ const COUNTED_OBJECTS = 10_000;
 
 /**
  * How many events a recorder records for an object between two prunes of
- * its events. A prune lists them all, which cost as much as the event's own
- * write when done on every one (a request's four events were a quarter of
- * the engine's CPU per request), so an object may carry up to this many
- * beyond perObject, per replica, until the next prune.
+ * its events. A prune reads all of the object's events, a statement and a
+ * parse of each, after every event until then; so an object may carry up to
+ * this many beyond perObject, per replica, until the next prune.
  */
 export function pruneEvery(perObject: number): number {
   return Math.max(1, Math.ceil(perObject / 5));
