@@ -9,11 +9,6 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { useParams } from 'react-router-dom';
 import {
@@ -33,11 +28,14 @@ import { workGroups } from '../../lib/whatIf';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
+import { SimpleTable } from '../common/SimpleTable';
 import { useKratixLinks } from '../common/useKratixLinks';
 import { PermittedButton } from '../common/PermittedButton';
 import { useCanRequest } from '../common/useKratixPermission';
 import { explainPending } from '../ResourcePage/loadResource';
 import { SchedulingExplanationView } from '../ResourcePage/SchedulingExplanationView';
+
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
 
 export function PromisePage() {
   const { name = '' } = useParams();
@@ -137,29 +135,26 @@ export function PromiseView(props: { name: string }) {
               {fields.length === 0 ? (
                 <Typography variant="body2">Its spec has no declared fields.</Typography>
               ) : (
-                <Table size="small" aria-label="API schema">
-                  <TableHead>
-                    <TableRow>
-                      <TableCell>Field</TableCell>
-                      <TableCell>Type</TableCell>
-                      <TableCell>Default</TableCell>
-                      <TableCell>Description</TableCell>
-                    </TableRow>
-                  </TableHead>
-                  <TableBody>
-                    {fields.map(f => (
-                      <TableRow key={f.path}>
-                        <TableCell>
+                <SimpleTable
+                  label="API schema"
+                  rows={fields}
+                  rowKey={f => f.path}
+                  columns={[
+                    {
+                      title: 'Field',
+                      cell: f => (
+                        <>
                           <code>{f.path}</code>
                           {f.required ? ' (required)' : ''}
-                        </TableCell>
-                        <TableCell>{f.type}</TableCell>
-                        <TableCell>{f.default === undefined ? '' : JSON.stringify(f.default)}</TableCell>
-                        <TableCell>{f.description ?? ''}</TableCell>
-                      </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
+                        </>
+                      ),
+                    },
+                    // In the narrow card these words were broken mid-word.
+                    { title: 'Type', cell: f => f.type, style: NOWRAP },
+                    { title: 'Default', cell: f => (f.default === undefined ? '' : JSON.stringify(f.default)), style: NOWRAP },
+                    { title: 'Description', cell: f => f.description ?? '' },
+                  ]}
+                />
               )}
             </>
           ) : (
@@ -174,26 +169,17 @@ export function PromiseView(props: { name: string }) {
               No dependency Works (yet).
             </Typography>
           ) : (
-            <Table size="small" aria-label="Dependencies">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Work</TableCell>
-                  <TableCell>Directory</TableCell>
-                  <TableCell>Placed on</TableCell>
-                  <TableCell>Summary</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {groups.map(g => (
-                  <TableRow key={`${g.work}/${g.id}`}>
-                    <TableCell>{g.work}</TableCell>
-                    <TableCell>{g.directory}</TableCell>
-                    <TableCell>{placedOn(g)}</TableCell>
-                    <TableCell>{g.summary}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <SimpleTable
+              label="Dependencies"
+              rows={groups}
+              rowKey={g => `${g.work}/${g.id}`}
+              columns={[
+                { title: 'Work', cell: g => g.work },
+                { title: 'Directory', cell: g => g.directory },
+                { title: 'Placed on', cell: placedOn },
+                { title: 'Summary', cell: g => g.summary },
+              ]}
+            />
           )}
           {explanations.map(e => (
             <section key={`${e.work}/${e.id}`} aria-label={`Why ${e.work} is not placed`} style={{ marginTop: 16 }}>
@@ -222,36 +208,30 @@ export function PromiseView(props: { name: string }) {
               description={kind ? `Request a ${kind.kind} with the form to get one.` : 'This Promise has no API to request.'}
             />
           ) : (
-            <Table size="small" aria-label="Resources">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Name</TableCell>
-                  <TableCell>Namespace</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell>Destinations</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {resources.map(res => (
-                  <TableRow key={`${res.metadata.namespace}/${res.metadata.name}`}>
-                    <TableCell>
-                      <Link
-                        to={links.resource({
-                          ...kind!,
-                          namespace: res.metadata.namespace ?? 'default',
-                          name: res.metadata.name,
-                        })}
-                      >
-                        {res.metadata.name}
-                      </Link>
-                    </TableCell>
-                    <TableCell>{res.metadata.namespace}</TableCell>
-                    <TableCell>{res.status?.schedulingMessage ?? res.status?.message ?? ''}</TableCell>
-                    <TableCell>{nameList(res.status?.destinations ?? [])}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <SimpleTable
+              label="Resources"
+              rows={resources}
+              rowKey={res => `${res.metadata.namespace}/${res.metadata.name}`}
+              columns={[
+                {
+                  title: 'Name',
+                  cell: res => (
+                    <Link
+                      to={links.resource({
+                        ...kind!,
+                        namespace: res.metadata.namespace ?? 'default',
+                        name: res.metadata.name,
+                      })}
+                    >
+                      {res.metadata.name}
+                    </Link>
+                  ),
+                },
+                { title: 'Namespace', cell: res => res.metadata.namespace },
+                { title: 'Status', cell: res => res.status?.schedulingMessage ?? res.status?.message ?? '' },
+                { title: 'Destinations', cell: res => nameList(res.status?.destinations ?? []) },
+              ]}
+            />
           )}
         </InfoCard>
       </Grid>

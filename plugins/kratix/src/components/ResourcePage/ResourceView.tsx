@@ -1,11 +1,6 @@
 import { EmptyState, InfoCard, Link, Progress, StatusWarning } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { kratixApiRef } from '../../api/KratixApi';
 import { useLiveData } from '../../lib/useLiveData';
@@ -14,6 +9,7 @@ import { placedOn } from '../../lib/placedOn';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
+import { SimpleTable } from '../common/SimpleTable';
 import { useKratixLinks } from '../common/useKratixLinks';
 import { EventsTimeline } from './EventsTimeline';
 import { loadResource, ResourceRef } from './loadResource';
@@ -115,28 +111,22 @@ export function ResourceView(props: { resource: ResourceRef }) {
               No workload groups yet: they appear when the resource's workflow has written its output.
             </Typography>
           ) : (
-            <Table size="small" aria-label="Workload groups">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Work</TableCell>
-                  <TableCell>Directory</TableCell>
-                  <TableCell>Selectors</TableCell>
-                  <TableCell>Destinations</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {groups.map(g => (
-                  <TableRow key={`${g.work}/${g.id}`}>
-                    <TableCell>{g.work}</TableCell>
-                    <TableCell>{g.directory}</TableCell>
-                    <TableCell>
-                      <LabelChips labels={g.resolvedSelectors} emptyText="any" ariaLabel={`Selectors of ${g.directory}`} />
-                    </TableCell>
-                    <TableCell>{placedOn(g)}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <SimpleTable
+              label="Workload groups"
+              rows={groups}
+              rowKey={g => `${g.work}/${g.id}`}
+              columns={[
+                { title: 'Work', cell: g => g.work },
+                { title: 'Directory', cell: g => g.directory },
+                {
+                  title: 'Selectors',
+                  cell: g => (
+                    <LabelChips labels={g.resolvedSelectors} emptyText="any" ariaLabel={`Selectors of ${g.directory}`} />
+                  ),
+                },
+                { title: 'Destinations', cell: placedOn },
+              ]}
+            />
           )}
         </InfoCard>
       </Grid>
@@ -149,26 +139,16 @@ export function ResourceView(props: { resource: ResourceRef }) {
               description="Files appear here once a workload group is placed on a destination and written to its state store."
             />
           ) : (
-            <Table size="small" aria-label="Files written">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Destination</TableCell>
-                  <TableCell>File</TableCell>
-                  <TableCell>State store path</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {value.files.map(f => (
-                  <TableRow key={`${f.destination}/${f.path}`}>
-                    <TableCell>{f.destination}</TableCell>
-                    <TableCell>{f.filepath}</TableCell>
-                    <TableCell>
-                      <code>{f.path}</code>
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+            <SimpleTable
+              label="Files written"
+              rows={value.files}
+              rowKey={f => `${f.destination}/${f.path}`}
+              columns={[
+                { title: 'Destination', cell: f => f.destination },
+                { title: 'File', cell: f => f.filepath },
+                { title: 'State store path', cell: f => <code>{f.path}</code> },
+              ]}
+            />
           )}
         </InfoCard>
       </Grid>

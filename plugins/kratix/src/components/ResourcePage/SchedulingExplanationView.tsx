@@ -1,12 +1,8 @@
 import Chip from '@material-ui/core/Chip';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import type { SchedulingExplanation } from '@kratix-backstage/plugin-kratix-common';
 import { SOURCE_NAMES, verdictText } from '../../lib/verdicts';
+import { SimpleTable } from '../common/SimpleTable';
 
 /**
  * Why a workload group goes where it goes, or nowhere: each required label
@@ -24,29 +20,30 @@ export function SchedulingExplanationView(props: {
         {e.summary}
       </Typography>
       {e.requirements.length > 0 ? (
-        <Table size="small" aria-label={`Labels required for ${directory}`}>
-          <TableHead>
-            <TableRow>
-              <TableCell>Required label</TableCell>
-              <TableCell>Asked for by</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {e.requirements.map(r => (
-              <TableRow key={r.key}>
-                <TableCell>
-                  <code>
-                    {r.key}={r.value}
-                  </code>
-                </TableCell>
-                <TableCell>
+        <SimpleTable
+          label={`Labels required for ${directory}`}
+          rows={e.requirements}
+          rowKey={r => r.key}
+          columns={[
+            {
+              title: 'Required label',
+              cell: r => (
+                <code>
+                  {r.key}={r.value}
+                </code>
+              ),
+            },
+            {
+              title: 'Asked for by',
+              cell: r => (
+                <>
                   <Chip size="small" variant="outlined" label={r.source} />{' '}
                   {SOURCE_NAMES[r.source]}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+                </>
+              ),
+            },
+          ]}
+        />
       ) : (
         <Typography variant="body2">
           No selector applies: any destination without strictMatchLabels can take it.

@@ -1,11 +1,7 @@
 import { StatusError, StatusOK, StatusPending } from '@backstage/core-components';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import type { Condition } from '@kratix-backstage/plugin-kratix-common';
+import { SimpleTable } from './SimpleTable';
 
 export function ConditionStatus(props: { condition?: Condition; text?: string }) {
   const c = props.condition;
@@ -37,29 +33,21 @@ export function ConditionsTable(props: { conditions?: Condition[] }) {
       </Typography>
     );
   return (
-    <Table size="small" aria-label="Conditions">
-      <TableHead>
-        <TableRow>
-          <TableCell>Type</TableCell>
-          <TableCell>Status</TableCell>
-          <TableCell>Reason</TableCell>
-          <TableCell>Message</TableCell>
-          <TableCell>Since</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {conditions.map(c => (
-          <TableRow key={c.type}>
-            <TableCell>{c.type}</TableCell>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>
-              <ConditionStatus condition={c} text={c.status} />
-            </TableCell>
-            <TableCell>{c.reason}</TableCell>
-            <TableCell>{c.message}</TableCell>
-            <TableCell>{c.lastTransitionTime ?? ''}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <SimpleTable
+      label="Conditions"
+      rows={conditions}
+      rowKey={c => c.type}
+      columns={[
+        { title: 'Type', cell: c => c.type },
+        {
+          title: 'Status',
+          cell: c => <ConditionStatus condition={c} text={c.status} />,
+          style: { whiteSpace: 'nowrap' },
+        },
+        { title: 'Reason', cell: c => c.reason },
+        { title: 'Message', cell: c => c.message },
+        { title: 'Since', cell: c => c.lastTransitionTime ?? '' },
+      ]}
+    />
   );
 }
