@@ -16,8 +16,9 @@ import { created } from '../src/store/transitions';
 export async function bulkCreate(
   knex: Knex,
   objects: KubeObject[],
+  /** Their creationTimestamp. */
+  now: Date = new Date(),
 ): Promise<void> {
-  const now = new Date();
   await knex.transaction(async tx => {
     for (const object of objects) {
       const next = created(object, {

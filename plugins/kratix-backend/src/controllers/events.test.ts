@@ -21,11 +21,12 @@ describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
   afterEach(() => stores.splice(0).forEach(s => s.feed.stop()));
 
   async function setup(limits = { ttlMs: 60_000, perObject: 3 }) {
+    let now = Date.parse('2026-01-01T00:00:00Z');
     const store = await DatabaseObjectStore.create({
       database: await initDatabase(databases, id),
+      now: () => new Date(now),
     });
     stores.push(store);
-    let now = Date.parse('2026-01-01T00:00:00Z');
     const clock = {
       advance: (ms: number) => {
         now += ms;
@@ -100,6 +101,26 @@ describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
     expect((await events()).map(e => e.reason).sort()).toEqual(
       reasons.slice(-perObject),
     );
+  });
+
+  it('expires an Event a ttl after it was written, as --event-ttl does, whatever its lastTimestamp says', async () => {
+    const { store, recorder, clock, events } = await setup();
+    // Written by someone else (kubectl, say), with times of their own.
+    const written = (name: string, lastTimestamp: string) =>
+      store.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: 'default' },
+        reason: name,
+        lastTimestamp,
+      } as KubeObject);
+    await written('claims-to-be-recent', '2026-01-01T00:59:00Z');
+    clock.advance(50_000);
+    await written('claims-to-be-old', '2025-01-01T00:00:00Z');
+    clock.advance(20_000);
+    // 70 s after the first write, 20 s after the second; the ttl is 60 s.
+    await recorder.sweep();
+    expect((await events()).map(e => e.reason)).toEqual(['claims-to-be-old']);
   });
 
   it('puts the events of cluster-scoped objects in default, as Kubernetes does', async () => {

@@ -192,6 +192,47 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
       ).toEqual(['/bare']);
       expect(await select([])).toEqual(['/bare', '/dev', '/prod']);
     });
+
+    it('lists the objects created before an instant, with the other filters too', async () => {
+      const database = await initDatabase(databases, id);
+      let now = Date.parse('2026-03-01T10:00:00.700Z');
+      const store = await DatabaseObjectStore.create({
+        database,
+        now: () => new Date(now),
+      });
+      await store.create(destination('first', { env: 'dev' }));
+      now += 1000;
+      await store.create(destination('second', { env: 'dev' }));
+      await store.create(destination('second-bare'));
+      now += 1000;
+      await store.create(destination('third', { env: 'dev' }));
+      const before = async (iso: string, labelSelector?: LabelRequirement[]) =>
+        names(
+          await store.list(DESTINATION, {
+            createdBefore: new Date(iso),
+            labelSelector,
+          }),
+        );
+
+      // Timestamps are whole seconds, as in Kubernetes: created at 10:00:01.
+      expect(await before('2026-03-01T10:00:01.999Z')).toEqual(['/first']);
+      expect(await before('2026-03-01T10:00:02Z')).toEqual([
+        '/first',
+        '/second',
+        '/second-bare',
+      ]);
+      expect(
+        await before('2026-03-01T10:00:02Z', [
+          { key: 'env', operator: 'Equals', values: ['dev'] },
+        ]),
+      ).toEqual(['/first', '/second']);
+      expect(await before('2026-03-01T09:00:00Z')).toEqual([]);
+      expect(
+        (await store.listPage(DESTINATION, { createdBefore: new Date(now) }))
+          .items.length,
+      ).toBe(3);
+      store.feed.stop();
+    });
   });
 
   describe('update', () => {

@@ -65,6 +65,7 @@ interface WriteOutcome<T> {
 export class DatabaseObjectStore implements ObjectStore {
   readonly #knex: Knex;
   readonly #feed: ChangeFeed;
+  readonly #now: () => Date;
 
   static async create(options: {
     database: DatabaseService;
@@ -72,6 +73,8 @@ export class DatabaseObjectStore implements ObjectStore {
     skipMigrations?: boolean;
     /** How often the change feed looks for other replicas' writes. */
     feedPollMs?: number;
+    /** The clock of creation and deletion timestamps; tests move it. */
+    now?: () => Date;
   }): Promise<DatabaseObjectStore> {
     const knex = await getMigratedClient(
       options.database,
@@ -83,12 +86,17 @@ export class DatabaseObjectStore implements ObjectStore {
       pollMs: options.feedPollMs,
     });
     await feed.start();
-    return new DatabaseObjectStore(knex, feed);
+    return new DatabaseObjectStore(
+      knex,
+      feed,
+      options.now ?? (() => new Date()),
+    );
   }
 
-  private constructor(knex: Knex, feed: ChangeFeed) {
+  private constructor(knex: Knex, feed: ChangeFeed, now: () => Date) {
     this.#knex = knex;
     this.#feed = feed;
+    this.#now = now;
   }
 
   /** The change feed this store writes to (compaction, shutdown). */
@@ -107,11 +115,8 @@ export class DatabaseObjectStore implements ObjectStore {
     type: { group: string; kind: string },
     options: ListOptions = {},
   ): Promise<KubeObject[]> {
-    const { namespace, labelSelector } = options;
-    const { query, narrowed } = await selectObjects(this.#knex, type, {
-      namespace,
-      labelSelector,
-    });
+    const { labelSelector } = options;
+    const { query, narrowed } = await selectObjects(this.#knex, type, options);
     if (!labelSelector?.length) {
       const rows = await query.select('o.namespace', 'o.name', 'o.body');
       return rows.sort(byNamespaceAndName).map(fromRow);
@@ -141,7 +146,7 @@ export class DatabaseObjectStore implements ObjectStore {
     type: { group: string; kind: string },
     options: PageOptions = {},
   ): Promise<ListPage> {
-    const { namespace, labelSelector, limit } = options;
+    const { labelSelector, limit } = options;
     const after = options.continue
       ? decodeContinue(options.continue)
       : undefined;
@@ -152,10 +157,7 @@ export class DatabaseObjectStore implements ObjectStore {
           .where({ name: 'resource_version' })
           .first('value');
         const resourceVersion = String(toNumber(counter?.value ?? 0));
-        const { query } = await selectObjects(tx, type, {
-          namespace,
-          labelSelector,
-        });
+        const { query } = await selectObjects(tx, type, options);
         const candidates: Pick<
           ObjectRow,
           'id' | 'namespace' | 'name' | 'labels'
@@ -207,7 +209,7 @@ export class DatabaseObjectStore implements ObjectStore {
         const next = created(object, {
           uid: randomUUID(),
           resourceVersion: await nextResourceVersion(tx),
-          now: new Date(),
+          now: this.#now(),
         });
         // The unique key index answers "does it exist" in the same statement.
         const [inserted] = await tx(OBJECTS_TABLE)
@@ -285,7 +287,7 @@ export class DatabaseObjectStore implements ObjectStore {
           return { result: stored };
         }
         const next = withResourceVersion(
-          deletionRequested(stored, new Date()),
+          deletionRequested(stored, this.#now()),
           resourceVersion,
         );
         await tx(OBJECTS_TABLE).where(key).update(toRow(key, next));

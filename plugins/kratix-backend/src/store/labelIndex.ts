@@ -5,6 +5,8 @@ import {
 import { Knex } from 'knex';
 import { jsonEqual } from './json';
 import { OBJECTS_TABLE } from './rows';
+import { timestamp } from './transitions';
+import { ListOptions } from './types';
 
 /**
  * kratix_object_labels: one row per label of every object, written in the
@@ -122,7 +124,7 @@ async function rarestFirst(
 export async function selectObjects(
   db: Db,
   type: Kind,
-  options: { namespace?: string; labelSelector?: LabelRequirement[] },
+  options: ListOptions,
 ): Promise<{ query: Knex.QueryBuilder; narrowed: boolean }> {
   const query = db({ o: OBJECTS_TABLE }).where({
     'o.group': type.group,
@@ -131,6 +133,10 @@ export async function selectObjects(
       ? { 'o.namespace': options.namespace }
       : {}),
   });
+  if (options.createdBefore) {
+    // Stored as the creationTimestamp's text, whose order is the time's.
+    query.where('o.created_at', '<', timestamp(options.createdBefore));
+  }
   const [first, ...rest] = await rarestFirst(
     db,
     type,
