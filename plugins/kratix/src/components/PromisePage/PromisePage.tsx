@@ -10,6 +10,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
+import { Fragment } from 'react';
 import { useParams } from 'react-router-dom';
 import {
   KRATIX_SYSTEM_NAMESPACE,
@@ -36,6 +37,25 @@ import { explainPending } from '../ResourcePage/loadResource';
 import { SchedulingExplanationView } from '../ResourcePage/SchedulingExplanationView';
 
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
+/**
+ * A field's path, wrapped only after its dots: Backstage's theme lets table
+ * cells break inside any word, which cut `enableDataCollection` in two.
+ * `<wbr>` adds no text, so the path copies and reads as one.
+ */
+function FieldPath(props: { path: string }) {
+  const parts = props.path.split('.');
+  return (
+    <code style={{ wordBreak: 'normal', overflowWrap: 'normal' }}>
+      {parts.map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {i < parts.length - 1 ? `${part}.` : part}
+        </Fragment>
+      ))}
+    </code>
+  );
+}
 
 export function PromisePage() {
   const { name = '' } = useParams();
@@ -144,7 +164,7 @@ export function PromiseView(props: { name: string }) {
                       title: 'Field',
                       cell: f => (
                         <>
-                          <code>{f.path}</code>
+                          <FieldPath path={f.path} />
                           {f.required ? ' (required)' : ''}
                         </>
                       ),
