@@ -184,26 +184,23 @@ export class EventRecorder {
     }
   }
 
+  /** Keeps the object's newest perObject events; expiry is the sweep's. */
   private async prune(namespace: string, uid: string) {
     const events = await this.store.list(EVENT_KIND, {
       namespace,
       labelSelector: labelsEqual({ [LABEL_INVOLVED_UID]: uid }),
     });
-    const cutoff = this.now().getTime() - this.limits.ttlMs;
     const newestFirst = events.sort((a, b) =>
       String((b as any).lastTimestamp).localeCompare(
         String((a as any).lastTimestamp),
       ),
     );
-    for (const [i, e] of newestFirst.entries()) {
-      const last = Date.parse(String((e as any).lastTimestamp));
-      if (i >= this.limits.perObject || last < cutoff) {
-        await deleteIfExists(this.store, {
-          ...EVENT_KIND,
-          namespace,
-          name: e.metadata.name,
-        });
-      }
+    for (const e of newestFirst.slice(this.limits.perObject)) {
+      await deleteIfExists(this.store, {
+        ...EVENT_KIND,
+        namespace,
+        name: e.metadata.name,
+      });
     }
   }
 }
