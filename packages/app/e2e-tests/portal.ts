@@ -36,7 +36,11 @@ export async function screenshot(page: Page, name: string) {
     ...viewport,
     height: Math.max(viewport.height, height),
   });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+  // Transitions (a button turning enabled, a ripple) shown as they end.
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    animations: 'disabled',
+  });
   await page.setViewportSize(viewport);
 }
 

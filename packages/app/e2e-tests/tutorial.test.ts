@@ -118,10 +118,15 @@ test('environment=dev is added to worker-1 on the Destinations page, after a con
   await dialog.getByRole('button', { name: 'Preview changes' }).click();
   const changes = dialog.getByRole('list', { name: 'Changes' });
   await expect(changes).toContainText('elastic-cloud');
+  const confirm = dialog.getByRole('button', {
+    name: 'Add label',
+    exact: true,
+  });
+  await expect(confirm).toBeEnabled();
   await screenshot(page, '05-add-environment-dev-confirmation');
   await checkAccessibility();
 
-  await dialog.getByRole('button', { name: 'Add label', exact: true }).click();
+  await confirm.click();
   await expect(dialog).toBeHidden();
   await expect(
     destinationRow('worker-1').getByRole('list', {

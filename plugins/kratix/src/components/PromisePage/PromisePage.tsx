@@ -10,7 +10,6 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
-import { Fragment } from 'react';
 import { useParams } from 'react-router-dom';
 import {
   KRATIX_SYSTEM_NAMESPACE,
@@ -27,6 +26,8 @@ import { nameList } from '../../lib/nameList';
 import { placedOn } from '../../lib/placedOn';
 import { workGroups } from '../../lib/whatIf';
 import { ConditionsTable } from '../common/Conditions';
+import { Identifier } from '../common/Identifier';
+import { workloadGroupName } from '../../lib/workloadGroupName';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
 import { SimpleTable } from '../common/SimpleTable';
@@ -37,25 +38,6 @@ import { explainPending } from '../ResourcePage/loadResource';
 import { SchedulingExplanationView } from '../ResourcePage/SchedulingExplanationView';
 
 const NOWRAP = { whiteSpace: 'nowrap' } as const;
-
-/**
- * A field's path, wrapped only after its dots: Backstage's theme lets table
- * cells break inside any word, which cut `enableDataCollection` in two.
- * `<wbr>` adds no text, so the path copies and reads as one.
- */
-function FieldPath(props: { path: string }) {
-  const parts = props.path.split('.');
-  return (
-    <code style={{ wordBreak: 'normal', overflowWrap: 'normal' }}>
-      {parts.map((part, i) => (
-        <Fragment key={i}>
-          {i > 0 && <wbr />}
-          {i < parts.length - 1 ? `${part}.` : part}
-        </Fragment>
-      ))}
-    </code>
-  );
-}
 
 export function PromisePage() {
   const { name = '' } = useParams();
@@ -164,7 +146,7 @@ export function PromiseView(props: { name: string }) {
                       title: 'Field',
                       cell: f => (
                         <>
-                          <FieldPath path={f.path} />
+                          <code><Identifier name={f.path} /></code>
                           {f.required ? ' (required)' : ''}
                         </>
                       ),
@@ -204,7 +186,7 @@ export function PromiseView(props: { name: string }) {
           {explanations.map(e => (
             <section key={`${e.work}/${e.id}`} aria-label={`Why ${e.work} is not placed`} style={{ marginTop: 16 }}>
               <Typography variant="subtitle1" component="h3">
-                Why {e.work} ({e.directory}) is not placed
+                Why the {workloadGroupName(e.directory)} of {e.work} is not placed
               </Typography>
               <SchedulingExplanationView explanation={e.explanation} directory={e.directory} />
               <Typography variant="body2" style={{ marginTop: 8 }}>
@@ -225,7 +207,7 @@ export function PromiseView(props: { name: string }) {
             <EmptyState
               missing="content"
               title="No resources requested"
-              description={kind ? `Request a ${kind.kind} with the form to get one.` : 'This Promise has no API to request.'}
+              description={kind ? `Each ${kind.kind} requested from this Promise appears here as it is made.` : 'This Promise has no API to request.'}
             />
           ) : (
             <SimpleTable

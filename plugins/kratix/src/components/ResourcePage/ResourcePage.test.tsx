@@ -28,6 +28,9 @@ describe('ResourcePage', () => {
     expect(await screen.findByTestId('scheduling-message')).toHaveTextContent(
       'Pending: needs environment=dev, pvCapacity=large; no destination has them all: worker-1 lacks pvCapacity=large',
     );
+    expect(
+      screen.getByRole('heading', { name: /^The default workload group \(\w{5}\) of example-instance-configure-\w+$/ }),
+    ).toBeInTheDocument();
     const destinations = screen.getByRole('list', { name: 'Destinations for .' });
     expect(within(destinations).getByText('worker-1 lacks pvCapacity=large')).toBeInTheDocument();
 

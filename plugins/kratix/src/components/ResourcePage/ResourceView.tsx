@@ -6,6 +6,7 @@ import { kratixApiRef } from '../../api/KratixApi';
 import { useLiveData } from '../../lib/useLiveData';
 import { nameList } from '../../lib/nameList';
 import { placedOn } from '../../lib/placedOn';
+import { workloadGroupName } from '../../lib/workloadGroupName';
 import { ConditionsTable } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
@@ -79,7 +80,7 @@ export function ResourceView(props: { resource: ResourceRef }) {
             {value.explanations.map(e => (
               <section key={`${e.work}/${e.id}`} aria-label={`Explanation for ${e.work} group ${e.directory}`}>
                 <Typography variant="subtitle1" component="h3">
-                  Workload group {e.directory} ({e.id.slice(0, 5)}) of {e.work}
+                  The {workloadGroupName(e.directory)} ({e.id.slice(0, 5)}) of {e.work}
                 </Typography>
                 <SchedulingExplanationView explanation={e.explanation} directory={e.directory} />
               </section>

@@ -1,6 +1,7 @@
 import { StatusError, StatusOK, StatusPending } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
 import type { Condition } from '@kratix-backstage/plugin-kratix-common';
+import { Identifier } from './Identifier';
 import { SimpleTable } from './SimpleTable';
 
 export function ConditionStatus(props: { condition?: Condition; text?: string }) {
@@ -38,13 +39,13 @@ export function ConditionsTable(props: { conditions?: Condition[] }) {
       rows={conditions}
       rowKey={c => c.type}
       columns={[
-        { title: 'Type', cell: c => c.type },
+        { title: 'Type', cell: c => <Identifier name={c.type} /> },
         {
           title: 'Status',
           cell: c => <ConditionStatus condition={c} text={c.status} />,
           style: { whiteSpace: 'nowrap' },
         },
-        { title: 'Reason', cell: c => c.reason },
+        { title: 'Reason', cell: c => <Identifier name={c.reason} /> },
         { title: 'Message', cell: c => c.message },
         { title: 'Since', cell: c => c.lastTransitionTime ?? '' },
       ]}
