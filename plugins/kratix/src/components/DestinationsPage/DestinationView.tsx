@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { InfoCard, Progress } from '@backstage/core-components';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Typography from '@material-ui/core/Typography';
 import type { DestinationObject, WorkPlacementObject } from '@kratix-backstage/plugin-kratix-common';
@@ -9,12 +9,14 @@ import { kratixPaths } from '../../api/paths';
 import { anyOf, useLiveData } from '../../lib/useLiveData';
 import { ConditionStatus, findCondition, readyText } from '../common/Conditions';
 import { KratixError } from '../common/KratixError';
+import { useKratixLinks } from '../common/useKratixLinks';
 import { DestinationLabelControls } from './DestinationLabelControls';
 import { LabelChange, LabelChangeDialog } from './LabelChangeDialog';
 
 /** One destination: labels (editable), readiness, state store and what is placed on it. */
 export function DestinationView(props: { name: string }) {
   const api = useApi(kratixApiRef);
+  const links = useKratixLinks();
   const [change, setChange] = useState<LabelChange>();
   const { value, loading, error, refreshAfterChange } = useLiveData(
     async () => {
@@ -66,9 +68,13 @@ export function DestinationView(props: { name: string }) {
           {value.placements.map(p => (
             <li key={`${p.metadata.namespace}/${p.metadata.name}`}>
               <Typography variant="body2">
-                {p.spec?.promiseName}
+                {p.spec?.promiseName ? (
+                  <Link to={links.promise(p.spec.promiseName)}>{p.spec.promiseName}</Link>
+                ) : (
+                  p.metadata.name
+                )}
                 {p.spec?.resourceName ? ` / ${p.metadata.namespace}/${p.spec.resourceName}` : ' dependencies'} (
-                {p.spec?.workloads?.length ?? 0} files)
+                {fileCount(p.spec?.workloads?.length ?? 0)})
                 {p.metadata.labels?.[LABEL_MISPLACED] === 'true' ? ' — misplaced' : ''}
               </Typography>
             </li>
@@ -80,4 +86,8 @@ export function DestinationView(props: { name: string }) {
       )}
     </InfoCard>
   );
+}
+
+function fileCount(n: number): string {
+  return `${n} ${n === 1 ? 'file' : 'files'}`;
 }

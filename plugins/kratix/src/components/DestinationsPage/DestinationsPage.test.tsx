@@ -29,14 +29,30 @@ describe('DestinationsPage', () => {
     expect(within(row).getByText('default (FilesystemStateStore)')).toBeInTheDocument();
   });
 
-  it('opens a destination with what is placed on it', async () => {
+  it('opens a destination with what is placed on it, each linked to its Promise', async () => {
+    const request = tutorial.requestPlacement();
+    const depsPlacement = {
+      ...request,
+      metadata: { ...request.metadata, name: 'elastic-cloud-static-deps.worker-1-5058f', namespace: 'kratix-platform-system' },
+      spec: { ...request.spec!, resourceName: undefined, workloads: request.spec!.workloads.slice(0, 1) },
+    };
     server.use(
-      ...new FakeKratix([tutorial.worker1({ environment: 'dev', pvCapacity: 'large' }), tutorial.requestPlacement()]).handlers(),
+      ...new FakeKratix([
+        tutorial.worker1({ environment: 'dev', pvCapacity: 'large' }),
+        tutorial.requestPlacement(),
+        depsPlacement,
+      ]).handlers(),
     );
     await renderKratix('/kratix/destinations');
     await userEvent.click(await screen.findByRole('link', { name: 'worker-1' }));
     const placements = await screen.findByRole('list', { name: 'Placements on worker-1' });
-    expect(within(placements).getByText(/elastic-cloud \/ default\/example \(2 files\)/)).toBeInTheDocument();
+    expect(within(placements).getAllByRole('listitem').map(item => item.textContent)).toEqual([
+      'elastic-cloud dependencies (1 file)',
+      'elastic-cloud / default/example (2 files)',
+    ]);
+    for (const link of within(placements).getAllByRole('link', { name: 'elastic-cloud' })) {
+      expect(link).toHaveAttribute('href', '/kratix/promises/elastic-cloud');
+    }
   });
 
   it('sends the label selector to the server and rejects a bad one before sending', async () => {
