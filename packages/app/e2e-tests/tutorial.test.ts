@@ -258,6 +258,20 @@ test('a label added outside the portal shows up on an open Destinations page by 
   await screenshot(page, '13-destinations-live-update');
 });
 
+test('the request is in the catalog, and the team owning the Promise lists the guest', async () => {
+  await page.goto('/catalog/default/component/elastic-cloud-default-example');
+  await expect(
+    page.getByRole('heading', { name: 'example (elastic-cloud)' }),
+  ).toBeVisible();
+  await expect(page.getByText('Scheduled on worker-1')).toBeVisible();
+  await screenshot(page, '14-catalog-request');
+  await page.getByRole('link', { name: 'elastic-cloud', exact: true }).click();
+  await page.getByRole('link', { name: 'platform-team' }).first().click();
+  await expect(page).toHaveURL(/\/catalog\/default\/group\/platform-team$/);
+  await expect(page.getByRole('link', { name: 'Guest' })).toBeVisible();
+  await screenshot(page, '15-catalog-platform-team');
+});
+
 test('no page of the tutorial has a serious or critical axe violation', async () => {
   expect(axeFindings).toEqual([]);
 });

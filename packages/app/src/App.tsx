@@ -1,5 +1,6 @@
 import { createApp } from '@backstage/frontend-defaults';
 import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import orgPlugin from '@backstage/plugin-org/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
 import searchPlugin from '@backstage/plugin-search/alpha';
 import signalsPlugin from '@backstage/plugin-signals/alpha';
@@ -13,6 +14,7 @@ export default createApp({
   features: [
     kratixPlugin,
     catalogPlugin,
+    orgPlugin,
     scaffolderPlugin,
     searchPlugin,
     signalsPlugin,

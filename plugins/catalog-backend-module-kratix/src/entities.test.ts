@@ -148,6 +148,11 @@ describe('Kratix entities', () => {
       'kratix.io/name': 'example',
       'kratix.io/namespace': 'default',
     });
+    expect(entity.metadata).toMatchObject({
+      title: 'example (elastic-cloud)',
+      description:
+        'elastic-cloud default/example, requested from the Kratix Promise elastic-cloud',
+    });
   });
 
   it('places requests only where their placements are not misplaced', () => {

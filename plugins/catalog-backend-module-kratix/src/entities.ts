@@ -223,7 +223,7 @@ export function requestEntity(
       name: entityName(promiseName, namespace, name),
       namespace: NAMESPACE,
       title: `${name} (${promiseName})`,
-      description: `A ${object.kind} requested from the Kratix Promise ${promiseName}, in namespace ${namespace}`,
+      description: `${object.kind} ${namespace}/${name}, requested from the Kratix Promise ${promiseName}`,
       labels: catalogLabels(object.metadata.labels),
       annotations: {
         [KRATIX_ANNOTATIONS.type]: 'resource',
