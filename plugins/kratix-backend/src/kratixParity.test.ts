@@ -212,7 +212,7 @@ describeWithBwrap('Kratix parity through the HTTP API', () => {
       await requestStaged();
       const scheduled = await eventually(async () => {
         const r = (await b.api.get(requestPath('staged', 'r1'))).body;
-        return r.status?.schedulingMessage === 'Scheduled to worker' && r;
+        return r.status?.schedulingMessage === 'Scheduled on worker' && r;
       }, 'the request to be scheduled');
       expect(scheduled.status.message).toBe('provisioned by the pipeline');
       expect(scheduled.status.destinations).toEqual(['worker']);

@@ -60,7 +60,7 @@ export interface ResourceRequestStatus extends WorkflowObjectStatus {
   /** The Promise generation its configure workflow last ran against. */
   observedPromiseGeneration?: number;
   /**
-   * Beyond Kratix: the engine's one-line scheduling summary ("Scheduled to
+   * Beyond Kratix: the engine's one-line scheduling summary ("Scheduled on
    * worker-1", "Pending: needs ..."), kept apart so `message` stays the
    * pipeline's.
    */

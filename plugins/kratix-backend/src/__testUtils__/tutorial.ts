@@ -249,7 +249,7 @@ export function tutorialStepsOn(store: TutorialStateStore): TutorialStep[] {
           return r.status?.destinations?.length > 0 && r;
         }, 'the request status to show its destination');
         expect(request.status.destinations).toEqual(['worker-1']);
-        expect(request.status.schedulingMessage).toBe('Scheduled to worker-1');
+        expect(request.status.schedulingMessage).toBe('Scheduled on worker-1');
       },
     },
     {

@@ -246,7 +246,7 @@ function schedulingStatus(works: WorkObject[]) {
   if (pending.length > 0) {
     message = `Pending: ${pending.map(g => g.summary).join('; ')}`;
   } else if (destinations.length > 0) {
-    message = `Scheduled to ${destinations.join(', ')}`;
+    message = `Scheduled on ${destinations.join(', ')}`;
   } else if (works.length === 0) {
     message = 'Resource requested';
   }

@@ -96,7 +96,7 @@ export function pendingRequestStatus(work = 'example-instance-configure-1a2b3') 
 export function scheduledRequestStatus(work = 'example-instance-configure-1a2b3') {
   return {
     message: 'Resource requested',
-    schedulingMessage: 'Scheduled to worker-1',
+    schedulingMessage: 'Scheduled on worker-1',
     conditions: [
       { type: 'WorksSucceeded', status: 'True', reason: 'AllWorksSucceeded', message: 'All works succeeded' },
     ],

@@ -310,7 +310,7 @@ describe('Kratix scaffolder actions against the real engine', () => {
       name: 'example',
       ref: 'marketplace.kratix.io/v1alpha1/elastic-cloud/default/example',
       destinations: ['worker-1'],
-      schedulingMessage: 'Scheduled to worker-1',
+      schedulingMessage: 'Scheduled on worker-1',
       scheduled: true,
       pagePath:
         '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/example',

@@ -46,7 +46,7 @@ describe('PromisePage', () => {
       'href',
       '/kratix/resources/marketplace.kratix.io/v1alpha1/elastic-clouds/default/example',
     );
-    expect(within(resources).getByText('Scheduled to worker-1')).toBeInTheDocument();
+    expect(within(resources).getByText('Scheduled on worker-1')).toBeInTheDocument();
   });
 
   it('offers no request link to a user who may not request resources, and says why', async () => {
