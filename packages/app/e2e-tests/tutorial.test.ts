@@ -272,6 +272,35 @@ test('the request is in the catalog, and the team owning the Promise lists the g
   await screenshot(page, '15-catalog-platform-team');
 });
 
+test('a developer requests one from the software template too, and follows it to where it runs', async () => {
+  await sidebar(page).getByRole('link', { name: 'Create' }).click();
+  await page
+    .getByRole('article')
+    .filter({ hasText: 'Request elastic-cloud' })
+    .getByRole('button', { name: 'Choose' })
+    .click();
+  await page.locator('#root_name').fill('from-template');
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Enable data collection').check();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByText('requested from the elastic-cloud Promise'),
+  ).toContainText('default/from-template');
+  await page
+    .getByRole('link', { name: 'Where it runs, or why not yet' })
+    .click();
+  await expect(page.getByTestId('scheduling-message')).toHaveText(
+    'Scheduled on worker-1',
+  );
+  await expect(
+    page.getByRole('table', { name: 'Files written' }),
+  ).toContainText(
+    'worker-1/resources/default/elastic-cloud/from-template/instance-configure',
+  );
+  await screenshot(page, '16-template-request-scheduled');
+});
+
 test('no page of the tutorial has a serious or critical axe violation', async () => {
   expect(axeFindings).toEqual([]);
 });

@@ -8,6 +8,7 @@ import { nameList } from '../../lib/nameList';
 import { placedOn } from '../../lib/placedOn';
 import { workloadGroupName } from '../../lib/workloadGroupName';
 import { ConditionsTable } from '../common/Conditions';
+import { Identifier } from '../common/Identifier';
 import { KratixError } from '../common/KratixError';
 import { LabelChips } from '../common/LabelChips';
 import { SimpleTable } from '../common/SimpleTable';
@@ -145,9 +146,16 @@ export function ResourceView(props: { resource: ResourceRef }) {
               rows={value.files}
               rowKey={f => `${f.destination}/${f.path}`}
               columns={[
-                { title: 'Destination', cell: f => f.destination },
-                { title: 'File', cell: f => f.filepath },
-                { title: 'State store path', cell: f => <code>{f.path}</code> },
+                { title: 'Destination', cell: f => f.destination, style: { whiteSpace: 'nowrap' } },
+                { title: 'File', cell: f => f.filepath, style: { whiteSpace: 'nowrap' } },
+                {
+                  title: 'State store path',
+                  cell: f => (
+                    <code>
+                      <Identifier name={f.path} />
+                    </code>
+                  ),
+                },
               ]}
             />
           )}

@@ -13,6 +13,16 @@ describe('Identifier', () => {
     expect(words(name)).toEqual(['spec.', 'enableDataCollection']);
   });
 
+  it('may break a file path only after its slashes', () => {
+    render(<Identifier name="worker-1/resources/instance-configure/elasticsearch.yaml" />);
+    expect(words(screen.getByText('worker-1/resources/instance-configure/elasticsearch.yaml'))).toEqual([
+      'worker-1/',
+      'resources/',
+      'instance-configure/',
+      'elasticsearch.yaml',
+    ]);
+  });
+
   it('may break a name without dots where a capital starts a word', () => {
     render(<Identifier name="ConfigureWorkflowCompleted" />);
     expect(words(screen.getByText('ConfigureWorkflowCompleted'))).toEqual(['Configure', 'Workflow', 'Completed']);
