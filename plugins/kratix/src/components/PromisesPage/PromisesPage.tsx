@@ -13,6 +13,7 @@ import type { PromiseObject } from '@kratix-backstage/plugin-kratix-common';
 import { kratixApiRef } from '../../api/KratixApi';
 import { kratixPaths, resourceKindOf, resourcesPath } from '../../api/paths';
 import { useLiveData } from '../../lib/useLiveData';
+import { Identifier } from '../common/Identifier';
 import { KratixError } from '../common/KratixError';
 import { selectorText } from '../common/LabelChips';
 import { ConditionStatus, findCondition } from '../common/Conditions';
@@ -66,7 +67,7 @@ export function PromisesPage() {
       highlight: true,
       render: row => <Link to={links.promise(row.name)}>{row.name}</Link>,
     },
-    { title: 'API kind', field: 'kind' },
+    { title: 'API kind', field: 'kind', render: row => <Identifier name={row.kind} /> },
     {
       title: 'Destination selectors',
       field: 'selectors',
