@@ -287,6 +287,7 @@ test('a developer requests one from the software template too, and follows it to
   await expect(
     page.getByText('requested from the elastic-cloud Promise'),
   ).toContainText('default/from-template');
+  await screenshot(page, '16-template-task');
   await page
     .getByRole('link', { name: 'Where it runs, or why not yet' })
     .click();
@@ -298,7 +299,7 @@ test('a developer requests one from the software template too, and follows it to
   ).toContainText(
     'worker-1/resources/default/elastic-cloud/from-template/instance-configure',
   );
-  await screenshot(page, '16-template-request-scheduled');
+  await screenshot(page, '17-template-request-scheduled');
 });
 
 test('no page of the tutorial has a serious or critical axe violation', async () => {
