@@ -19,8 +19,10 @@ function breaks(name: string): RegExp {
 export function Identifier(props: { name: string }) {
   const { name } = props;
   const parts = name.split(breaks(name));
+  // break-word, unlike the theme's break-word word-break, leaves a column
+  // its widest part: a part is split only when it cannot fit at all.
   return (
-    <span style={{ wordBreak: 'normal', overflowWrap: 'normal' }}>
+    <span style={{ wordBreak: 'normal', overflowWrap: 'break-word' }}>
       {parts.map((word, i) => (
         <Fragment key={i}>
           {i > 0 && <wbr />}
