@@ -16,7 +16,7 @@ import { created } from '../src/store/transitions';
 export async function bulkCreate(
   knex: Knex,
   objects: KubeObject[],
-  /** Their creationTimestamp. */
+  /** Their creationTimestamp, and when they were written. */
   now: Date = new Date(),
 ): Promise<void> {
   await knex.transaction(async tx => {
@@ -28,7 +28,7 @@ export async function bulkCreate(
       });
       const key = keyOf(next);
       const [inserted] = await tx(OBJECTS_TABLE)
-        .insert(toRow(key, next))
+        .insert(toRow(key, next, now))
         .returning('id');
       await insertLabels(
         tx,

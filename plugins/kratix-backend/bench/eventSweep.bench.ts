@@ -4,8 +4,8 @@
  *
  * - baseline, the sweep before 2026-12-02: list every Event (each body read
  *   and parsed), keep those whose lastTimestamp is older than the ttl;
- * - ours: list only the Events created before the cutoff (the recorder
- *   writes an Event anew on each repeat), by the created_at index.
+ * - ours: list only the Events last written before the cutoff, by the
+ *   written_at index.
  *
  * Both find the same Events (checked). The deletes that follow are the same
  * for both and are not timed. One Event in 60 is expired, as in a steady
@@ -99,7 +99,7 @@ describe('events sweep', () => {
           e => Date.parse(String((e as any).lastTimestamp)) < cutoff,
         );
       const ours = () =>
-        store.list(EVENT_KIND, { createdBefore: new Date(cutoff) });
+        store.list(EVENT_KIND, { writtenBefore: new Date(cutoff) });
       const runs = { baseline: [] as number[], ours: [] as number[] };
       for (let r = 0; r < REPEATS; r++) {
         const b = await timed(baseline);
@@ -123,7 +123,7 @@ describe('events sweep', () => {
           `| baseline: list all, compare lastTimestamp | ${formatMs(
             b,
           )} | 1.00 |`,
-          `| ours: list created before the cutoff | ${formatMs(o)} | ${(
+          `| ours: list written before the cutoff | ${formatMs(o)} | ${(
             o / b
           ).toFixed(3)} |`,
         ].join('\n'),

@@ -105,7 +105,7 @@ describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
 
   it('expires an Event a ttl after it was written, as --event-ttl does, whatever its lastTimestamp says', async () => {
     const { store, recorder, clock, events } = await setup();
-    // Written by someone else (kubectl, say), with times of their own.
+    // Written straight to the store, with times of their own.
     const written = (name: string, lastTimestamp: string) =>
       store.create({
         apiVersion: 'v1',
@@ -121,6 +121,26 @@ describe.each(databases.eachSupportedId())('EventRecorder on %s', id => {
     // 70 s after the first write, 20 s after the second; the ttl is 60 s.
     await recorder.sweep();
     expect((await events()).map(e => e.reason)).toEqual(['claims-to-be-old']);
+  });
+
+  it('keeps an Event updated in place until a ttl after its update', async () => {
+    const { store, recorder, clock, events } = await setup();
+    const event = await store.create({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'edited', namespace: 'default' },
+      reason: 'Edited',
+      count: 1,
+    } as KubeObject);
+    clock.advance(50_000);
+    await store.update({ ...event, count: 2 } as KubeObject);
+    clock.advance(20_000);
+    // 70 s after it was created, 20 s after its update; the ttl is 60 s.
+    await recorder.sweep();
+    expect((await events()).map(e => e.reason)).toEqual(['Edited']);
+    clock.advance(41_000);
+    await recorder.sweep();
+    expect(await events()).toEqual([]);
   });
 
   it('puts the events of cluster-scoped objects in default, as Kubernetes does', async () => {

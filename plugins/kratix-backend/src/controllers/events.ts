@@ -11,9 +11,9 @@ import { deleteIfExists, labelsEqual } from './objects';
 
 export interface EventLimits {
   /**
-   * Events last recorded longer ago than this are dropped: by the time of
-   * their last write, as kube-apiserver's --event-ttl does (a repeat
-   * replaces the Event, so that is its lastTimestamp).
+   * Events last written longer ago than this are dropped, as with
+   * kube-apiserver's --event-ttl: whoever wrote them, whatever their
+   * lastTimestamp says.
    */
   ttlMs: number;
   /** Events kept per involved object; the oldest go first. */
@@ -174,8 +174,8 @@ export class EventRecorder {
    * with the platform (see bench:events).
    */
   async sweep() {
-    const createdBefore = new Date(this.now().getTime() - this.limits.ttlMs);
-    for (const e of await this.store.list(EVENT_KIND, { createdBefore })) {
+    const writtenBefore = new Date(this.now().getTime() - this.limits.ttlMs);
+    for (const e of await this.store.list(EVENT_KIND, { writtenBefore })) {
       await deleteIfExists(this.store, {
         ...EVENT_KIND,
         namespace: e.metadata.namespace,

@@ -42,6 +42,7 @@ describe.each(databases.eachSupportedId())(
         return toRow(
           rowKey({ ...DESTINATION, name: object.metadata.name }),
           object,
+          new Date(),
         );
       });
       const knex = await database.getClient();

@@ -193,7 +193,7 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
       expect(await select([])).toEqual(['/bare', '/dev', '/prod']);
     });
 
-    it('lists the objects created before an instant, with the other filters too', async () => {
+    it('lists the objects last written before an instant, with the other filters too', async () => {
       const database = await initDatabase(databases, id);
       let now = Date.parse('2026-03-01T10:00:00.700Z');
       const store = await DatabaseObjectStore.create({
@@ -201,34 +201,41 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
         now: () => new Date(now),
       });
       await store.create(destination('first', { env: 'dev' }));
-      now += 1000;
-      await store.create(destination('second', { env: 'dev' }));
+      const second = await store.create(destination('second', { env: 'dev' }));
       await store.create(destination('second-bare'));
       now += 1000;
       await store.create(destination('third', { env: 'dev' }));
       const before = async (iso: string, labelSelector?: LabelRequirement[]) =>
         names(
           await store.list(DESTINATION, {
-            createdBefore: new Date(iso),
+            writtenBefore: new Date(iso),
             labelSelector,
           }),
         );
 
-      // Timestamps are whole seconds, as in Kubernetes: created at 10:00:01.
-      expect(await before('2026-03-01T10:00:01.999Z')).toEqual(['/first']);
-      expect(await before('2026-03-01T10:00:02Z')).toEqual([
+      // To the millisecond, unlike creationTimestamp's whole seconds.
+      expect(await before('2026-03-01T10:00:00.700Z')).toEqual([]);
+      expect(await before('2026-03-01T10:00:00.701Z')).toEqual([
         '/first',
         '/second',
         '/second-bare',
       ]);
       expect(
-        await before('2026-03-01T10:00:02Z', [
+        await before('2026-03-01T10:00:01Z', [
           { key: 'env', operator: 'Equals', values: ['dev'] },
         ]),
       ).toEqual(['/first', '/second']);
-      expect(await before('2026-03-01T09:00:00Z')).toEqual([]);
+
+      // A change of status is a write too.
+      now += 1000;
+      await store.updateStatus({ ...second, status: { ready: true } });
+      expect(await before('2026-03-01T10:00:02Z')).toEqual([
+        '/first',
+        '/second-bare',
+        '/third',
+      ]);
       expect(
-        (await store.listPage(DESTINATION, { createdBefore: new Date(now) }))
+        (await store.listPage(DESTINATION, { writtenBefore: new Date(now) }))
           .items.length,
       ).toBe(3);
       store.feed.stop();
@@ -275,6 +282,26 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
       expect(await store.get({ ...DESTINATION, name: 'dev' })).toEqual(
         respecced,
       );
+    });
+
+    it("replaces the top-level fields of a kind without spec, such as an Event's", async () => {
+      const { store } = await setup();
+      const key = { group: '', kind: 'Event', namespace: 'default' };
+      const created = await store.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'edited', namespace: 'default' },
+        reason: 'Edited',
+        message: 'first',
+        count: 1,
+      } as KubeObject);
+      const { count: _count, ...withoutCount } = created as any;
+
+      const edited = await store.update({ ...withoutCount, message: 'second' });
+      expect(edited).toMatchObject({ reason: 'Edited', message: 'second' });
+      expect(edited).not.toHaveProperty('count');
+      expect(edited.metadata.generation).toBe(1);
+      expect(await store.get({ ...key, name: 'edited' })).toEqual(edited);
     });
 
     it('does not count reordered spec keys as a spec change', async () => {

@@ -206,14 +206,15 @@ export class DatabaseObjectStore implements ObjectStore {
     const key = keyOf(object);
     try {
       return await this.#write(async tx => {
+        const now = this.#now();
         const next = created(object, {
           uid: randomUUID(),
           resourceVersion: await nextResourceVersion(tx),
-          now: this.#now(),
+          now,
         });
         // The unique key index answers "does it exist" in the same statement.
         const [inserted] = await tx(OBJECTS_TABLE)
-          .insert(toRow(key, next))
+          .insert(toRow(key, next, now))
           .returning('id');
         await insertLabels(tx, idOf(inserted), key, next.metadata.labels);
         return { result: next, change: { type: 'ADDED', object: next } };
@@ -244,7 +245,9 @@ export class DatabaseObjectStore implements ObjectStore {
           change: { type: 'DELETED', object: written, previous: stored },
         };
       }
-      await tx(OBJECTS_TABLE).where(key).update(toRow(key, written));
+      await tx(OBJECTS_TABLE)
+        .where(key)
+        .update(toRow(key, written, this.#now()));
       await replaceLabels(
         tx,
         id,
@@ -269,7 +272,9 @@ export class DatabaseObjectStore implements ObjectStore {
         return { result: stored };
       }
       const written = withResourceVersion(next, resourceVersion);
-      await tx(OBJECTS_TABLE).where(key).update(toRow(key, written));
+      await tx(OBJECTS_TABLE)
+        .where(key)
+        .update(toRow(key, written, this.#now()));
       return {
         result: written,
         change: { type: 'MODIFIED', object: written, previous: stored },
@@ -286,11 +291,12 @@ export class DatabaseObjectStore implements ObjectStore {
         if (stored.metadata.deletionTimestamp) {
           return { result: stored };
         }
+        const now = this.#now();
         const next = withResourceVersion(
-          deletionRequested(stored, this.#now()),
+          deletionRequested(stored, now),
           resourceVersion,
         );
-        await tx(OBJECTS_TABLE).where(key).update(toRow(key, next));
+        await tx(OBJECTS_TABLE).where(key).update(toRow(key, next, now));
         return {
           result: next,
           change: { type: 'MODIFIED', object: next, previous: stored },

@@ -5,7 +5,6 @@ import {
 import { Knex } from 'knex';
 import { jsonEqual } from './json';
 import { OBJECTS_TABLE } from './rows';
-import { timestamp } from './transitions';
 import { ListOptions } from './types';
 
 /**
@@ -133,9 +132,9 @@ export async function selectObjects(
       ? { 'o.namespace': options.namespace }
       : {}),
   });
-  if (options.createdBefore) {
-    // Stored as the creationTimestamp's text, whose order is the time's.
-    query.where('o.created_at', '<', timestamp(options.createdBefore));
+  if (options.writtenBefore) {
+    // Stored as toISOString()'s text, whose order is the time's.
+    query.where('o.written_at', '<', options.writtenBefore.toISOString());
   }
   const [first, ...rest] = await rarestFirst(
     db,

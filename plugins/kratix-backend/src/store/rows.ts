@@ -21,6 +21,8 @@ export interface ObjectRow {
   body: string;
   deletion_timestamp: string | null;
   created_at: string;
+  /** When the row was last written, as toISOString() writes it. */
+  written_at: string;
 }
 
 /** The row's identifying columns; namespace is '' for cluster scope. */
@@ -61,10 +63,15 @@ export function describe(key: { kind: string; name: string }): string {
 }
 
 /**
- * The row for an object. The body is the whole object; the other columns
- * repeat parts of it for querying and are written in the same statement.
+ * The row for an object written at `now`. The body is the whole object; the
+ * other columns repeat parts of it for querying and are written in the same
+ * statement.
  */
-export function toRow(key: RowKey, object: KubeObject): Omit<ObjectRow, 'id'> {
+export function toRow(
+  key: RowKey,
+  object: KubeObject,
+  now: Date,
+): Omit<ObjectRow, 'id'> {
   const { metadata } = object;
   return {
     ...key,
@@ -75,6 +82,7 @@ export function toRow(key: RowKey, object: KubeObject): Omit<ObjectRow, 'id'> {
     body: JSON.stringify(object),
     deletion_timestamp: metadata.deletionTimestamp ?? null,
     created_at: metadata.creationTimestamp!,
+    written_at: now.toISOString(),
   };
 }
 

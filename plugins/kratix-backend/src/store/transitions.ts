@@ -62,19 +62,22 @@ export function created(
 }
 
 /**
- * Labels, annotations, finalizers and spec from the input, everything else
- * from the stored object. Generation counts spec changes only, so
- * controllers can tell "asked for something new" from metadata edits.
+ * Labels, annotations, finalizers, spec and any other top-level field (an
+ * Event's, which has no spec) from the input; status and the rest of the
+ * metadata from the stored object, as a PUT without the status subresource
+ * does. Generation counts spec changes only, so controllers can tell "asked
+ * for something new" from metadata edits.
  */
 export function updated(stored: KubeObject, input: KubeObject): KubeObject {
   let metadata = withField(stored.metadata, 'labels', input.metadata.labels);
   metadata = withField(metadata, 'annotations', input.metadata.annotations);
   metadata = withField(metadata, 'finalizers', input.metadata.finalizers);
-  const next = withField(
-    { ...stored, apiVersion: input.apiVersion, metadata },
-    'spec',
-    input.spec,
-  );
+  const { metadata: _metadata, status: _status, ...fields } = input;
+  const next: KubeObject = {
+    ...clone(fields),
+    metadata,
+    ...(stored.status === undefined ? {} : { status: stored.status }),
+  };
   if (!jsonEqual(stored.spec, next.spec)) {
     metadata.generation = (stored.metadata.generation ?? 0) + 1;
   }

@@ -14,8 +14,8 @@ export interface ListOptions {
   namespace?: string;
   /** Parsed Kubernetes label selector; every requirement must hold. */
   labelSelector?: LabelRequirement[];
-  /** Only objects created before this instant (their creationTimestamp's second). */
-  createdBefore?: Date;
+  /** Only objects last written (created or changed) before this instant. */
+  writtenBefore?: Date;
 }
 
 /** A page of a list, with the version it was read at. */
