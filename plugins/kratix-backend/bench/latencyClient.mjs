@@ -1,6 +1,6 @@
 /*
  * The latency bench's clients, in a process of their own (forked by
- * requestLatency.bench.ts, which runs the backend): the POSTs, the watches
+ * requestLatency.ts, which runs the backend): the POSTs, the watches
  * that time the stages, and the stat of each awaited workload file. In the
  * backend's process they would share its event loop, so a watch event or a
  * file would be noticed only when the reconciles let the loop get to it,
