@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
-import { tuneSqlite } from './sqliteSettings';
+import { startCheckpointer, tuneSqlite } from './sqliteSettings';
 
 describe('tuneSqlite', () => {
   let dir: string;
@@ -97,6 +97,70 @@ describe('tuneSqlite', () => {
     } finally {
       prepared.mockRestore();
     }
+  });
+
+  it("never checkpoints on the engine's connections: a worker thread copies the log into the file", async () => {
+    const knex = sqlite();
+    await tuneSqlite(knex);
+    const file = path.join(dir, 'kratix.sqlite');
+    expect(
+      (await knex.raw('PRAGMA wal_autocheckpoint'))[0].wal_autocheckpoint,
+    ).toBe(0);
+    await knex.schema.createTable('t', table => {
+      table.text('body');
+    });
+    const before = fs.statSync(file).size;
+    // Far past the 1,000 pages at which a connection would checkpoint.
+    const body = 'x'.repeat(4000);
+    for (let i = 0; i < 1500; i++) await knex('t').insert({ body });
+
+    // The rows reach the database file itself, which the engine's
+    // connection never writes to: only a checkpoint does.
+    const deadline = Date.now() + 4_000;
+    while (fs.statSync(file).size < before + 1500 * 4000) {
+      if (Date.now() > deadline) throw new Error('never checkpointed');
+      await new Promise(r => setTimeout(r, 50));
+    }
+    expect(await knex('t').count({ n: '*' })).toEqual([{ n: 1500 }]);
+  });
+
+  it('stops its checkpointer once the client is destroyed, closing its connection last', async () => {
+    const knex = sqlite();
+    const file = path.join(dir, 'kratix.sqlite');
+    await knex.raw('PRAGMA journal_mode = WAL');
+    await knex.raw('PRAGMA wal_autocheckpoint = 0');
+    const { ready, stopped } = startCheckpointer(knex, file, 50);
+    await knex.schema.createTable('t', table => {
+      table.text('body');
+    });
+    await knex('t').insert({ body: 'kept' });
+    await ready;
+    clients.splice(clients.indexOf(knex), 1);
+    await knex.destroy();
+    // While the worker's connection is open, the log stays.
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+
+    await stopped;
+
+    // The last connection to close copies the log back and removes it.
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const reopened = sqlite();
+    expect(await reopened('t').select('body')).toEqual([{ body: 'kept' }]);
+  });
+
+  it('says when its checkpointer fails, so the client can checkpoint again itself', async () => {
+    const knex = sqlite();
+    const failed = jest.fn();
+
+    const { stopped } = startCheckpointer(
+      knex,
+      path.join(dir, 'missing.sqlite'),
+      50,
+      failed,
+    );
+    await stopped;
+
+    expect(failed).toHaveBeenCalledTimes(1);
   });
 
   it('leaves other databases alone', async () => {
