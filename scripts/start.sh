@@ -33,6 +33,11 @@ if [ -z "${KRATIX_API_TOKEN:-}" ]; then
   KRATIX_API_TOKEN="$(cat .kratix-data/api-token)"
   export KRATIX_API_TOKEN
 fi
+# Backstage refuses a shorter static token, and then every plugin fails.
+if [ "${#KRATIX_API_TOKEN}" -lt 8 ]; then
+  echo "start.sh: KRATIX_API_TOKEN must be at least 8 characters long." >&2
+  exit 1
+fi
 
 url="http://localhost:${KRATIX_PORT:-7007}"
 # Says where to go once the backend answers, not before.
