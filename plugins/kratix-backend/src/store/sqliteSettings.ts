@@ -37,12 +37,8 @@ interface Connection extends Preparing {
   pragma(sql: string): unknown;
 }
 
-const caching = new WeakSet<Preparing>();
-
-/** Makes a connection's `prepare` answer the statement it prepared last for the text. */
-export function cachePreparedStatements(connection: Preparing): void {
-  if (caching.has(connection)) return;
-  caching.add(connection);
+/** Makes a connection's `prepare` answer the statement it prepared last for the text (once per connection). */
+function cachePreparedStatements(connection: Preparing): void {
   const prepare = connection.prepare.bind(connection);
   // A Map iterates in insertion order, so re-inserting a hit makes it an LRU.
   const statements = new Map<string, unknown>();
@@ -133,7 +129,7 @@ export function startCheckpointer(
       intervalMs,
     },
   });
-  // Neither keeps a process alive that has nothing else to do.
+  // Neither the worker nor the watch below keeps an idle process alive.
   worker.unref();
   // knex tells no one it is destroyed; destroy() drops its pool.
   const destroyed = () => !knex.client.pool;
