@@ -191,6 +191,9 @@ describeOnPostgres('two replicas on one PostgreSQL', () => {
     try {
       await a.api.apply(PROMISE).expect(200);
       await unscheduled(a);
+      // The status is written before the reconcile re-queues the Work with
+      // its delay: stopping A in between would release the claim, due now.
+      await a.whenIdle();
       await a.stop();
       const key = 'work/kratix-platform-system/shared-static-deps';
       const dueInMs = async () => {
