@@ -680,20 +680,24 @@ describe.each(databases.eachSupportedId())('DatabaseObjectStore on %s', id => {
       );
     });
 
-    it('gives each listener its own copy and stops after unsubscribe', async () => {
+    it('gives every listener the same frozen change and stops after unsubscribe', async () => {
       const { store, changes } = await setup();
-      store.onChange(change => {
-        change.object.metadata.name = 'mutated';
-      });
       const late: ObjectChange[] = [];
       const unsubscribe = store.onChange(change => late.push(change));
 
-      await store.create(destination('one'));
+      const created = await store.create(destination('one'));
       unsubscribe();
       await store.create(destination('two'));
 
       expect(changes.map(c => c.object.metadata.name)).toEqual(['one', 'two']);
-      expect(late.map(c => c.object.metadata.name)).toEqual(['one']);
+      expect(late).toHaveLength(1);
+      expect(late[0]).toBe(changes[0]);
+      expect(() => {
+        late[0].object.metadata.name = 'mutated';
+      }).toThrow(TypeError);
+      // The writer's own object is not the listeners'.
+      created.metadata.name = 'renamed by its writer';
+      expect(changes[0].object.metadata.name).toBe('one');
     });
   });
 

@@ -88,7 +88,11 @@ export interface ObjectStore {
   watch(
     options: WatchOptions & { signal?: AbortSignal },
   ): AsyncIterable<ObjectChange>;
-  /** Every change committed from now on, by any replica, in order. */
+  /**
+   * Every change committed from now on, by any replica, in order. Every
+   * listener gets the same change, frozen: one that needs to change it
+   * copies it.
+   */
   onChange(listener: (change: ObjectChange) => void): () => void;
 }
 
