@@ -79,6 +79,7 @@ export class DatabaseObjectStore implements ObjectStore {
     const knex = await getMigratedClient(
       options.database,
       options.skipMigrations,
+      options.logger,
     );
     const feed = new ChangeFeed({
       knex,

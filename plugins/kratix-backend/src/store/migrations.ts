@@ -1,5 +1,6 @@
 import {
   DatabaseService,
+  LoggerService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
@@ -35,9 +36,10 @@ function migrate(knex: Knex): Promise<void> {
 export async function getMigratedClient(
   database: DatabaseService,
   skipMigrations?: boolean,
+  logger?: LoggerService,
 ): Promise<Knex> {
   const knex = await database.getClient();
-  await tuneSqlite(knex);
+  await tuneSqlite(knex, logger);
   if (!skipMigrations && !database.migrations?.skip) {
     await migrate(knex);
   }

@@ -161,6 +161,7 @@ describe('tuneSqlite', () => {
     await stopped;
 
     expect(failed).toHaveBeenCalledTimes(1);
+    expect(String(failed.mock.calls[0][0])).toMatch(/unable to open/i);
   });
 
   it('leaves other databases alone', async () => {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
 /*
@@ -80,7 +81,13 @@ const CHECKPOINT_INTERVAL_MS = 1000;
 const CHECKPOINTER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const db = new Database(workerData.filename, { fileMustExist: true });
+let db;
+try {
+  db = new Database(workerData.filename, { fileMustExist: true });
+} catch (error) {
+  // The driver's own error class reaches the parent without its message.
+  throw new Error(String(error && error.message));
+}
 db.pragma('busy_timeout = 1000');
 const checkpoint = () => {
   try {
@@ -113,13 +120,13 @@ function databaseFile(knex: Knex): string | undefined {
  * Checkpoints the client's database file from a worker thread until the
  * client is destroyed (its pool is gone). `ready` resolves once the worker
  * has its connection; `stopped` once it has made its last checkpoint and
- * closed it, or has failed (then after `onFailure`).
+ * closed it, or has failed (then after `onFailure`, told why).
  */
 export function startCheckpointer(
   knex: Knex,
   filename: string,
   intervalMs = CHECKPOINT_INTERVAL_MS,
-  onFailure: () => void = () => {},
+  onFailure: (error: unknown) => void = () => {},
 ): { ready: Promise<void>; stopped: Promise<void> } {
   const worker = new Worker(CHECKPOINTER, {
     eval: true,
@@ -139,23 +146,31 @@ export function startCheckpointer(
     worker.postMessage('stop');
   }, intervalMs);
   watch.unref();
+  let failure: unknown;
   const stopped = new Promise<void>(resolve => {
-    worker.once('exit', () => {
+    worker.once('exit', code => {
       clearInterval(watch);
       // A checkpointer that died (its file unreadable, say) must not let
       // the log grow without end: the engine's connections take over.
-      if (!destroyed()) onFailure();
+      if (!destroyed()) {
+        onFailure(failure ?? new Error(`exited with code ${code}`));
+      }
       resolve();
     });
-    // Answered by the exit that follows; unhandled, it would end the process.
-    worker.on('error', () => {});
+    // Followed by the exit; unhandled, it would end the process.
+    worker.on('error', error => {
+      failure = error;
+    });
   });
   const ready = new Promise<void>(resolve => worker.once('message', resolve));
   return { ready, stopped };
 }
 
 /** Applies the settings above to a SQLite client, once; others are left as they are. */
-export async function tuneSqlite(knex: Knex): Promise<void> {
+export async function tuneSqlite(
+  knex: Knex,
+  logger?: LoggerService,
+): Promise<void> {
   if (!isSqlite(knex) || tuned.has(knex)) return;
   tuned.add(knex);
   const filename = databaseFile(knex);
@@ -180,7 +195,10 @@ export async function tuneSqlite(knex: Knex): Promise<void> {
   // further connection to a WAL file starts at NORMAL too.
   await knex.raw('PRAGMA synchronous = NORMAL');
   if (knex.client.config.client === 'better-sqlite3' && filename) {
-    startCheckpointer(knex, filename, CHECKPOINT_INTERVAL_MS, () => {
+    startCheckpointer(knex, filename, CHECKPOINT_INTERVAL_MS, error => {
+      logger?.warn(
+        `SQLite checkpoints are back on the engine's connections: the checkpointer thread stopped: ${error}`,
+      );
       checkpointer = false;
       // SQLite's default; connections made from now on keep it.
       knex.raw('PRAGMA wal_autocheckpoint = 1000').catch(() => {});
