@@ -208,7 +208,9 @@ class StatementCounter {
         // (the label index's probes count too, and are).
         if (
           !this.#on ||
-          /^select count\(\*\) as .count. from .kratix_queue. limit/i.test(q.sql)
+          /^select count\(\*\) as .count. from .kratix_queue. limit/i.test(
+            q.sql,
+          )
         )
           return;
         const at = performance.now();
@@ -425,6 +427,22 @@ class CommitTimes {
   }
 }
 
+/**
+ * What knex's own JavaScript was doing, by the knex file nearest the
+ * sample's leaf (helpers it calls, lodash and builtins, count as knex).
+ */
+const KNEX_PARTS: [string, RegExp][] = [
+  [
+    'building SQL (query builder, compiler, formatter)',
+    /knex\/lib\/(query|formatter|raw\.js|ref\.js|util|builder-interface|dialects\/[^/]+\/query)/,
+  ],
+  [
+    'transactions (a knex instance per transaction, BEGIN/COMMIT)',
+    /knex\/lib\/(execution\/transaction|knex-builder|dialects\/[^/]+\/execution)/,
+  ],
+  ['running statements, the pool (tarn)', /node_modules\/(knex|tarn)\//],
+];
+
 /** Folds the profile's samples into layers, inclusive (a sample may count in several). */
 function cpuByLayer(profile: any) {
   const nodes = new Map<number, any>();
@@ -475,6 +493,7 @@ function cpuByLayer(profile: any) {
     ['YAML', url => /node_modules\/yaml\//.test(url)],
   ];
   const inclusive = new Map<string, number>(layers.map(([l]) => [l, 0]));
+  const knexOwn = new Map<string, number>(KNEX_PARTS.map(([l]) => [l, 0]));
   let idle = 0;
   let gc = 0;
   let total = 0;
@@ -488,6 +507,24 @@ function cpuByLayer(profile: any) {
       return;
     }
     if (leaf.callFrame.functionName === '(garbage collector)') gc += dt;
+    // Own time of knex: the nearest frame with a file is knex's or a
+    // library it called. Builtins count for that frame, except SQLite's
+    // native calls from knex's better-sqlite3 dialect.
+    let nearest = true;
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const { url } = nodes.get(n).callFrame;
+      if (url === '' || url.startsWith('node:')) continue;
+      if (nearest) {
+        nearest = false;
+        if (!/node_modules\/(knex|tarn|lodash)\//.test(url)) break;
+        if (n !== id && url.includes('dialects/better-sqlite3/')) break;
+      }
+      const part = KNEX_PARTS.find(([, re]) => re.test(url));
+      if (part) {
+        knexOwn.set(part[0], knexOwn.get(part[0])! + dt);
+        break;
+      }
+    }
     const hit = new Set<string>();
     for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
       const { url, functionName } = nodes.get(n).callFrame;
@@ -497,7 +534,7 @@ function cpuByLayer(profile: any) {
     }
     for (const layer of hit) inclusive.set(layer, inclusive.get(layer)! + dt);
   });
-  return { inclusive, idle, gc, total };
+  return { inclusive, knexOwn, idle, gc, total };
 }
 
 async function measure() {
@@ -804,6 +841,18 @@ async function measure() {
         PROFILED
       ).toFixed(2)} | 100 |`,
       `| idle | ${layers.idle.toFixed(0)} | | |`,
+      '',
+      "knex's own JavaScript in that run (self time, SQLite's excluded), by what it was doing:",
+      '',
+      '| part | ms | per request | % of busy |',
+      '|---|---|---|---|',
+      ...[...layers.knexOwn.entries()].map(
+        ([part, t]) =>
+          `| ${part} | ${t.toFixed(0)} | ${(t / PROFILED).toFixed(2)} | ${(
+            (100 * t) /
+            (layers.total - layers.idle)
+          ).toFixed(0)} |`,
+      ),
     ];
     if (statements.trace.length) {
       lines.push(
