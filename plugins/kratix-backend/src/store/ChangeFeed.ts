@@ -164,7 +164,7 @@ export class ChangeFeed {
       this.#position === change.resourceVersion - 1
     ) {
       this.#position = change.resourceVersion;
-      this.#dispatch(change, { writers: true });
+      this.#dispatch(change, { copy: true });
       return Promise.resolve();
     }
     return this.wake();
@@ -313,11 +313,11 @@ export class ChangeFeed {
     }
   }
 
-  /** `writers`: the writer keeps (and may change) the objects in it. */
-  #dispatch(change: FeedChange, { writers = false } = {}) {
+  /** `copy` a change whose objects its writer keeps (and may change). */
+  #dispatch(change: FeedChange, { copy = false } = {}) {
     if (this.#listeners.size === 0) return;
     const shared = deepFreeze(
-      writers ? JSON.parse(JSON.stringify(change)) : change,
+      copy ? JSON.parse(JSON.stringify(change)) : change,
     );
     for (const listener of [...this.#listeners]) {
       try {
