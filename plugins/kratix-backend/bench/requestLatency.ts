@@ -464,7 +464,7 @@ function cpuByLayer(profile: any) {
       url => url.includes('store/DatabaseObjectStore'),
     ],
     [
-      'change feed (ChangeFeed: read, dispatch copies)',
+      'change feed (ChangeFeed: read, dispatch)',
       url => url.includes('store/ChangeFeed'),
     ],
     [
@@ -749,6 +749,11 @@ async function measure() {
       fs.writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
     }
     const layers = cpuByLayer(profile);
+    const cpuRow = ([name, t]: [string, number]) =>
+      `| ${name} | ${t.toFixed(0)} | ${(t / PROFILED).toFixed(2)} | ${(
+        (100 * t) /
+        (layers.total - layers.idle)
+      ).toFixed(0)} |`;
 
     if (seq.length !== SEQUENTIAL) {
       throw new Error(
@@ -823,19 +828,8 @@ async function measure() {
       '|---|---|---|---|',
       ...[...layers.inclusive.entries()]
         .sort((a, b) => b[1] - a[1])
-        .map(
-          ([layer, t]) =>
-            `| ${layer} | ${t.toFixed(0)} | ${(t / PROFILED).toFixed(2)} | ${(
-              (100 * t) /
-              (layers.total - layers.idle)
-            ).toFixed(0)} |`,
-        ),
-      `| garbage collector | ${layers.gc.toFixed(0)} | ${(
-        layers.gc / PROFILED
-      ).toFixed(2)} | ${(
-        (100 * layers.gc) /
-        (layers.total - layers.idle)
-      ).toFixed(0)} |`,
+        .map(cpuRow),
+      cpuRow(['garbage collector', layers.gc]),
       `| busy (all but idle) | ${(layers.total - layers.idle).toFixed(0)} | ${(
         (layers.total - layers.idle) /
         PROFILED
@@ -846,13 +840,7 @@ async function measure() {
       '',
       '| part | ms | per request | % of busy |',
       '|---|---|---|---|',
-      ...[...layers.knexOwn.entries()].map(
-        ([part, t]) =>
-          `| ${part} | ${t.toFixed(0)} | ${(t / PROFILED).toFixed(2)} | ${(
-            (100 * t) /
-            (layers.total - layers.idle)
-          ).toFixed(0)} |`,
-      ),
+      ...[...layers.knexOwn.entries()].map(cpuRow),
     ];
     if (statements.trace.length) {
       lines.push(
